@@ -1,0 +1,205 @@
+//! The `fabchart` command line: a thin layer over the library's pipeline.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use fabchart::report::{self, Format, PlanFormat};
+use fabchart::{Compiled, compile_file, examples, multi};
+
+#[derive(Parser)]
+#[command(
+    name = "fabchart",
+    version,
+    about = "Compile a Hyperledger Fabric network topology into a Helm chart",
+    long_about = "Compile a Hyperledger Fabric network topology into a Helm chart.\n\n\
+A topology is cryptogen's crypto-config.yaml (accepted unchanged) plus fabchart's own keys: \
+the Fabric version and consensus, per-org namespaces, CouchDB, storage, images, NodePorts, \
+channels. Start with `fabchart init`, edit, then `fabchart check`.\n\n\
+Exit status: 0 when the topology is valid (warnings allowed), 1 when it has errors or a file \
+cannot be read or written, 2 for command-line mistakes."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write an example topology to start from
+    ///
+    /// The default example, `starter`, shows every key fabchart knows with comments and
+    /// defaults. Existing files are never overwritten unless --force is given.
+    Init {
+        /// Which example: starter, talk, raft-2.5, kafka-1.4, bft-3.1, large
+        #[arg(long, default_value = "starter", value_parser = clap::builder::PossibleValuesParser::new(examples::names()))]
+        example: String,
+        /// Where to write it; `-` for standard output
+        #[arg(default_value = "topology.yaml")]
+        file: PathBuf,
+        /// Replace FILE if it exists
+        #[arg(long)]
+        force: bool,
+    },
+    /// Validate topologies and report every problem with file, line and column
+    ///
+    /// With several files, also reports what the networks would both claim on one
+    /// cluster: NodePorts, namespaces and network names (blockchain-as-a-service).
+    Check {
+        /// Topology files
+        #[arg(required = true)]
+        topologies: Vec<PathBuf>,
+    },
+    /// Print the NodePort of every published port (validates first)
+    ///
+    /// Peer org N's CA gets Base+(N-1)*OrgStride, peer M's 7051 and 7052 get +2M+1 and
+    /// +2M+2, the k-th orderer's 7050 gets OrdererBase+k. JSON is an array of objects with
+    /// keys org, node, namespace, service, port (container port) and nodePort.
+    Ports {
+        topology: PathBuf,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// Also list Service ports that stay inside the cluster (nodePort null)
+        #[arg(long)]
+        all: bool,
+    },
+    /// Print the resolved network plan: names, namespaces, host names, SANs, ports, images
+    ///
+    /// This is the model the later stages (crypto, chart) consume; useful to see exactly
+    /// which names every TLS certificate will carry.
+    Plan {
+        topology: PathBuf,
+        #[arg(long, value_enum, default_value = "yaml")]
+        format: PlanFormat,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Compiles one file, printing its diagnostics to stderr.
+fn compile_reported(path: &Path) -> Result<Compiled, String> {
+    let c = compile_file(path)?;
+    let text = c.render();
+    if !text.is_empty() {
+        eprint!("{text}");
+    }
+    Ok(c)
+}
+
+fn summary(c: &Compiled) -> String {
+    let (e, w) = (c.diags.error_count(), c.diags.warning_count());
+    let plural = |n: usize, s: &str| format!("{n} {s}{}", if n == 1 { "" } else { "s" });
+    format!("{}: {}, {}", c.source.name, plural(e, "error"), plural(w, "warning"))
+}
+
+fn run(cmd: Command) -> Result<ExitCode, String> {
+    match cmd {
+        Command::Init { example, file, force } => {
+            let text = examples::get(&example).ok_or_else(|| format!("no example `{example}`"))?;
+            if file.as_os_str() == "-" {
+                print!("{text}");
+                return Ok(ExitCode::SUCCESS);
+            }
+            write_new(&file, text.as_bytes(), force)?;
+            eprintln!("wrote {} (example `{example}`); next: fabchart check {}", file.display(), file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { topologies } => {
+            let mut compiled = vec![];
+            let mut failed = false;
+            for path in &topologies {
+                match compile_reported(path) {
+                    Ok(c) => {
+                        if c.plan.is_none() {
+                            failed = true;
+                            eprintln!("error: {}; nothing was written", summary(&c));
+                        } else {
+                            let p = c.plan.as_ref().unwrap();
+                            let peers: usize = p.orgs.iter().filter(|o| o.kind == fabchart::topology::OrgKind::Peer).map(|o| o.nodes.len()).sum();
+                            let orderers: usize = p.orgs.iter().filter(|o| o.kind == fabchart::topology::OrgKind::Orderer).map(|o| o.nodes.len()).sum();
+                            println!(
+                                "ok: {} — network `{}`, Fabric {} {}: {} orgs, {peers} peers, {orderers} orderers, {} channels ({})",
+                                c.source.name,
+                                p.network.name,
+                                p.network.fabric_version.as_str(),
+                                p.network.consensus.as_str(),
+                                p.orgs.len(),
+                                p.channels.len(),
+                                summary(&c).rsplit(": ").next().unwrap_or_default()
+                            );
+                        }
+                        compiled.push(c);
+                    }
+                    Err(e) => {
+                        failed = true;
+                        eprintln!("error: {e}");
+                    }
+                }
+            }
+            let plans: Vec<(&str, &fabchart::plan::Plan)> =
+                compiled.iter().filter_map(|c| c.plan.as_ref().map(|p| (c.source.name.as_str(), p))).collect();
+            if plans.len() > 1 {
+                let conflicts = multi::conflicts(&plans);
+                for c in &conflicts {
+                    eprintln!("error: {}", c.0);
+                }
+                if conflicts.is_empty() {
+                    println!("ok: the {} networks can share one cluster (no NodePort, namespace or network name in common)", plans.len());
+                } else {
+                    failed = true;
+                }
+            }
+            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Ports { topology, format, all } => {
+            let c = compile_reported(&topology)?;
+            let Some(plan) = &c.plan else {
+                eprintln!("error: {}", summary(&c));
+                return Ok(ExitCode::from(1));
+            };
+            print!("{}", report::render_ports(&report::port_rows(plan, all), format));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plan { topology, format } => {
+            let c = compile_reported(&topology)?;
+            let Some(plan) = &c.plan else {
+                eprintln!("error: {}", summary(&c));
+                return Ok(ExitCode::from(1));
+            };
+            print!("{}", report::render_plan(plan, format));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Writes a file whole or not at all: a temporary file in the same directory, renamed into
+/// place. Refuses to replace an existing file unless `force`.
+fn write_new(path: &Path, bytes: &[u8], force: bool) -> Result<(), String> {
+    if path.exists() && !force {
+        return Err(format!("{} already exists; pass --force to replace it, or name another file", path.display()));
+    }
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().ok_or_else(|| format!("{} is not a file name", path.display()))?;
+    let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("cannot write {}: {e}", path.display())
+    })
+}

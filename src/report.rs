@@ -1,0 +1,112 @@
+//! Reports on a plan for people and scripts: the NodePort table (`fabchart ports`) and
+//! the plan itself (`fabchart plan`).
+
+use serde::Serialize;
+
+use crate::plan::Plan;
+
+/// One published port, as `fabchart ports` prints it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PortRow {
+    /// The org's Name.
+    pub org: String,
+    /// Host name as cryptogen names it: `peer0`, `orderer0`, `ca`.
+    pub node: String,
+    pub namespace: String,
+    pub service: String,
+    /// Container port.
+    pub port: u16,
+    #[serde(rename = "nodePort")]
+    pub node_port: Option<u16>,
+}
+
+/// Ports published on NodePorts, sorted by NodePort (each org's block stays together).
+/// With `all`, also the Service ports that stay inside the cluster (nodePort `null`).
+pub fn port_rows(plan: &Plan, all: bool) -> Vec<PortRow> {
+    let mut rows: Vec<PortRow> = plan
+        .endpoints()
+        .into_iter()
+        .flat_map(|(org, _, e)| {
+            e.ports.iter().filter(move |p| p.service && (all || p.node_port.is_some())).map(move |p| PortRow {
+                org: org.to_string(),
+                node: e.hostname.clone(),
+                namespace: e.namespace.clone(),
+                service: e.service.clone(),
+                port: p.container_port,
+                node_port: p.node_port,
+            })
+        })
+        .collect();
+    rows.sort_by_key(|r| (r.node_port.is_none(), r.node_port));
+    rows
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+pub fn render_ports(rows: &[PortRow], format: Format) -> String {
+    match format {
+        Format::Json => serde_json::to_string_pretty(rows).expect("rows serialise") + "\n",
+        Format::Csv => {
+            let mut s = String::from("org,node,namespace,service,port,nodePort\n");
+            for r in rows {
+                let np = r.node_port.map(|p| p.to_string()).unwrap_or_default();
+                s += &format!("{},{},{},{},{},{np}\n", csv(&r.org), csv(&r.node), r.namespace, r.service, r.port);
+            }
+            s
+        }
+        Format::Table => {
+            let head = ["ORG", "NODE", "NAMESPACE", "SERVICE", "PORT", "NODEPORT"];
+            let cells: Vec<[String; 6]> = rows
+                .iter()
+                .map(|r| {
+                    [
+                        r.org.clone(),
+                        r.node.clone(),
+                        r.namespace.clone(),
+                        r.service.clone(),
+                        r.port.to_string(),
+                        r.node_port.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
+                    ]
+                })
+                .collect();
+            let mut w = head.map(str::len);
+            for c in &cells {
+                for (i, v) in c.iter().enumerate() {
+                    w[i] = w[i].max(v.chars().count());
+                }
+            }
+            let line = |c: [&str; 6]| -> String {
+                let s: Vec<String> = c.iter().enumerate().map(|(i, v)| format!("{v:<width$}", width = w[i])).collect();
+                s.join("  ").trim_end().to_string() + "\n"
+            };
+            let mut s = line(head);
+            for c in &cells {
+                s += &line([&c[0], &c[1], &c[2], &c[3], &c[4], &c[5]]);
+            }
+            s
+        }
+    }
+}
+
+/// Quotes a CSV field when it needs it (org names are free text).
+fn csv(s: &str) -> String {
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    Yaml,
+    Json,
+}
+
+pub fn render_plan(plan: &Plan, format: PlanFormat) -> String {
+    match format {
+        PlanFormat::Json => serde_json::to_string_pretty(plan).expect("plan serialises") + "\n",
+        PlanFormat::Yaml => yaml_serde::to_string(plan).expect("plan serialises"),
+    }
+}
