@@ -72,6 +72,26 @@ const TEMPLATE_KEYS: &[&str] = &["Count", "Start", "Hostname", "SANS", "External
 const USERS_KEYS: &[&str] = &["Count", "PublicKeyAlgorithm"];
 const CHANNEL_KEYS: &[&str] = &["Name", "Orgs", "AnchorPeers", "OrdererOrgs"];
 const IMAGE_KEYS: &[&str] = &["Repository", "Tag"];
+const STORAGE_KEYS: &[&str] = &["Class", "Peer", "Orderer", "CA", "CouchDB", "Kafka", "ZooKeeper"];
+const IMAGES_KEYS: &[&str] = &["Peer", "Orderer", "CA", "Tools", "CouchDB", "Kafka", "ZooKeeper"];
+
+/// Every section and its keys, for documentation checks (README's reference table).
+pub const SECTIONS: &[(&str, &[&str])] = &[
+    ("top level", TOP_KEYS),
+    ("Network", NETWORK_KEYS),
+    ("Network.Chart", CHART_KEYS),
+    ("Network.NodePorts", NODEPORT_KEYS),
+    ("Network.Kafka", KAFKA_KEYS),
+    ("Storage", STORAGE_KEYS),
+    ("Images", IMAGES_KEYS),
+    ("Images.<component>", IMAGE_KEYS),
+    ("org", ORG_KEYS),
+    ("CA", CA_KEYS),
+    ("Specs[]", SPEC_KEYS),
+    ("Template", TEMPLATE_KEYS),
+    ("Users", USERS_KEYS),
+    ("Channels[]", CHANNEL_KEYS),
+];
 
 /// A mapping being decoded: hands out entries by key and reports the keys nobody asked for.
 struct MapReader<'a> {
@@ -252,8 +272,6 @@ impl<'d> Decoder<'d> {
 
     fn resources(&mut self, storage: Option<&Node>, images: Option<&Node>, path: &str) -> Resources {
         let mut r = Resources::default();
-        const STORAGE_KEYS: &[&str] = &["Class", "Peer", "Orderer", "CA", "CouchDB", "Kafka", "ZooKeeper"];
-        const IMAGES_KEYS: &[&str] = &["Peer", "Orderer", "CA", "Tools", "CouchDB", "Kafka", "ZooKeeper"];
         if let Some(n) = storage {
             let p = format!("{path}.Storage");
             if let Some(mut m) = self.map(n, &p, STORAGE_KEYS) {
