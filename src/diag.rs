@@ -103,40 +103,83 @@ impl Diagnostic {
 pub fn render(file: &str, source: &str, diags: &Diagnostics) -> String {
     let lines: Vec<&str> = source.lines().collect();
     let mut out = String::new();
-    for d in diags.sorted() {
+    let sorted = diags.sorted();
+    for d in sorted.iter().take(MAX_SHOWN) {
         let kind = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let _ = writeln!(out, "{kind}: {}", d.message);
+        let _ = writeln!(out, "{kind}: {}", clean(&d.message));
         match d.span {
             Some(s) => {
-                let num = s.line.to_string();
+                // A position past the end (an unclosed bracket on the last line) is shown
+                // at the end of the last line.
+                let (line, col) = if s.line > lines.len() && !lines.is_empty() {
+                    let last = lines.iter().rposition(|l| !l.trim().is_empty()).unwrap_or(lines.len() - 1);
+                    (last + 1, lines[last].chars().count())
+                } else {
+                    (s.line, s.col)
+                };
+                let num = line.to_string();
                 let pad = " ".repeat(num.len());
-                let _ = writeln!(out, "{pad}--> {file}:{}:{}", s.line, s.col + 1);
-                if let Some(text) = s.line.checked_sub(1).and_then(|i| lines.get(i)) {
-                    let text: String = text.chars().map(printable).collect();
-                    let width = text.chars().count();
-                    let col = s.col.min(width);
-                    let len = s.len.max(1).min(width.saturating_sub(col).max(1));
+                let _ = writeln!(out, "{pad}--> {file}:{line}:{}", col + 1);
+                if let Some(text) = line.checked_sub(1).and_then(|i| lines.get(i)) {
+                    let (shown, caret_col) = window(text, col);
+                    let width = shown.chars().count();
+                    let len = s.len.max(1).min(width.saturating_sub(caret_col).max(1));
                     let _ = writeln!(out, "{pad} |");
-                    let _ = writeln!(out, "{num} | {}", text.trim_end());
-                    let _ = writeln!(out, "{pad} | {}{}", " ".repeat(col), "^".repeat(len));
+                    let _ = writeln!(out, "{num} | {}", shown.trim_end());
+                    let _ = writeln!(out, "{pad} | {}{}", " ".repeat(caret_col), "^".repeat(len));
                 }
                 for h in &d.help {
-                    let _ = writeln!(out, "{pad} = help: {h}");
+                    let _ = writeln!(out, "{pad} = help: {}", clean(h));
                 }
             }
             None => {
                 let _ = writeln!(out, " --> {file}");
                 for h in &d.help {
-                    let _ = writeln!(out, "  = help: {h}");
+                    let _ = writeln!(out, "  = help: {}", clean(h));
                 }
             }
         }
         out.push('\n');
     }
+    if sorted.len() > MAX_SHOWN {
+        let _ = writeln!(out, "... and {} more (fix the ones above first: they often cause the rest)\n", sorted.len() - MAX_SHOWN);
+    }
     out
+}
+
+/// At most this many diagnostics are printed; the summary still counts all of them.
+const MAX_SHOWN: usize = 100;
+/// Source lines are shown at most this wide, around the column.
+const MAX_WIDTH: usize = 100;
+
+/// The part of a line to show (printable, at most `MAX_WIDTH` characters around `col`) and
+/// the caret's column within it.
+fn window(text: &str, col: usize) -> (String, usize) {
+    let chars: Vec<char> = text.chars().map(printable).collect();
+    let col = col.min(chars.len());
+    if chars.len() <= MAX_WIDTH {
+        return (chars.into_iter().collect(), col);
+    }
+    let start = col.saturating_sub(MAX_WIDTH / 2).min(chars.len().saturating_sub(MAX_WIDTH));
+    let end = (start + MAX_WIDTH).min(chars.len());
+    let mut shown: String = chars[start..end].iter().collect();
+    let mut caret = col - start;
+    if start > 0 {
+        shown.insert_str(0, "...");
+        caret += 3;
+    }
+    if end < chars.len() {
+        shown.push_str("...");
+    }
+    (shown, caret)
+}
+
+/// Messages quote user text (org names...): keep control characters out of the terminal.
+fn clean(s: &str) -> String {
+    s.chars().map(printable).collect()
 }
 
 /// Control characters would garble a terminal; show them as `?`.
@@ -155,6 +198,9 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let lower = word.to_ascii_lowercase();
     let mut best: Option<(&'a str, f64)> = None;
     for &c in candidates {
+        if differ_only_in_digits(word, c) {
+            continue; // `Org3` is not a typo of `Org1`, nor `2.2` of `2.5`
+        }
         let score = if c.to_ascii_lowercase() == lower {
             2.0
         } else {
@@ -165,4 +211,25 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         }
     }
     best.map(|(c, _)| c)
+}
+
+/// Same length, and every differing character is a digit on both sides.
+fn differ_only_in_digits(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a != b
+        && a.chars().zip(b.chars()).all(|(x, y)| x == y || (x.is_ascii_digit() && y.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(did_you_mean("Templete", &["Template", "Specs"]), Some("Template"));
+        assert_eq!(did_you_mean("template", &["Template", "Specs"]), Some("Template"));
+        assert_eq!(did_you_mean("Org3", &["Org1", "Org2"]), None);
+        assert_eq!(did_you_mean("2.2", &["1.4", "2.5", "3.1"]), None);
+        assert_eq!(did_you_mean("Xyzzy", &["Template", "Specs"]), None);
+    }
 }

@@ -81,19 +81,35 @@ fn main() -> ExitCode {
     match run(cli.command) {
         Ok(code) => code,
         Err(msg) => {
-            eprintln!("error: {msg}");
+            err(&format!("error: {msg}\n"));
             ExitCode::from(1)
         }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`fabchart plan ... | head`) ends the program quietly
+/// instead of panicking as `print!` would.
+fn out(text: &str) {
+    write_or_exit(&mut std::io::stdout().lock(), text);
+}
+
+fn err(text: &str) {
+    write_or_exit(&mut std::io::stderr().lock(), text);
+}
+
+fn write_or_exit(w: &mut dyn std::io::Write, text: &str) {
+    if let Err(e) = w.write_all(text.as_bytes()).and_then(|_| w.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        std::process::exit(1);
     }
 }
 
 /// Compiles one file, printing its diagnostics to stderr.
 fn compile_reported(path: &Path) -> Result<Compiled, String> {
     let c = compile_file(path)?;
-    let text = c.render();
-    if !text.is_empty() {
-        eprint!("{text}");
-    }
+    err(&c.render());
     Ok(c)
 }
 
@@ -108,11 +124,11 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
         Command::Init { example, file, force } => {
             let text = examples::get(&example).ok_or_else(|| format!("no example `{example}`"))?;
             if file.as_os_str() == "-" {
-                print!("{text}");
+                out(text);
                 return Ok(ExitCode::SUCCESS);
             }
             write_new(&file, text.as_bytes(), force)?;
-            eprintln!("wrote {} (example `{example}`); next: fabchart check {}", file.display(), file.display());
+            err(&format!("wrote {} (example `{example}`); next: fabchart check {}\n", file.display(), file.display()));
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { topologies } => {
@@ -123,13 +139,13 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
                     Ok(c) => {
                         if c.plan.is_none() {
                             failed = true;
-                            eprintln!("error: {}; nothing was written", summary(&c));
+                            err(&format!("error: {}\n", summary(&c)));
                         } else {
                             let p = c.plan.as_ref().unwrap();
                             let peers: usize = p.orgs.iter().filter(|o| o.kind == fabchart::topology::OrgKind::Peer).map(|o| o.nodes.len()).sum();
                             let orderers: usize = p.orgs.iter().filter(|o| o.kind == fabchart::topology::OrgKind::Orderer).map(|o| o.nodes.len()).sum();
-                            println!(
-                                "ok: {} — network `{}`, Fabric {} {}: {} orgs, {peers} peers, {orderers} orderers, {} channels ({})",
+                            out(&format!(
+                                "ok: {} — network `{}`, Fabric {} {}: {} orgs, {peers} peers, {orderers} orderers, {} channels ({})\n",
                                 c.source.name,
                                 p.network.name,
                                 p.network.fabric_version.as_str(),
@@ -137,13 +153,13 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
                                 p.orgs.len(),
                                 p.channels.len(),
                                 summary(&c).rsplit(": ").next().unwrap_or_default()
-                            );
+                            ));
                         }
                         compiled.push(c);
                     }
                     Err(e) => {
                         failed = true;
-                        eprintln!("error: {e}");
+                        err(&format!("error: {e}\n"));
                     }
                 }
             }
@@ -152,10 +168,10 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
             if plans.len() > 1 {
                 let conflicts = multi::conflicts(&plans);
                 for c in &conflicts {
-                    eprintln!("error: {}", c.0);
+                    err(&format!("error: {}\n", c.0));
                 }
                 if conflicts.is_empty() {
-                    println!("ok: the {} networks can share one cluster (no NodePort, namespace or network name in common)", plans.len());
+                    out(&format!("ok: the {} networks can share one cluster (no NodePort, namespace or network name in common)\n", plans.len()));
                 } else {
                     failed = true;
                 }
@@ -165,19 +181,19 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
         Command::Ports { topology, format, all } => {
             let c = compile_reported(&topology)?;
             let Some(plan) = &c.plan else {
-                eprintln!("error: {}", summary(&c));
+                err(&format!("error: {}\n", summary(&c)));
                 return Ok(ExitCode::from(1));
             };
-            print!("{}", report::render_ports(&report::port_rows(plan, all), format));
+            out(&report::render_ports(&report::port_rows(plan, all), format));
             Ok(ExitCode::SUCCESS)
         }
         Command::Plan { topology, format } => {
             let c = compile_reported(&topology)?;
             let Some(plan) = &c.plan else {
-                eprintln!("error: {}", summary(&c));
+                err(&format!("error: {}\n", summary(&c)));
                 return Ok(ExitCode::from(1));
             };
-            print!("{}", report::render_plan(plan, format));
+            out(&report::render_plan(plan, format));
             Ok(ExitCode::SUCCESS)
         }
     }
