@@ -2,7 +2,7 @@
 //! "did you mean"), duplicate keys. Every problem is recorded and decoding carries on,
 //! so one run reports all of them.
 
-use super::yaml::{Node, Value, parse_bool, parse_int};
+use super::yaml::{Node, Value, parse_bool, parse_int_checked};
 use super::*;
 use crate::diag::{Diagnostics, Span, did_you_mean};
 
@@ -108,6 +108,10 @@ impl<'a> MapReader<'a> {
         self.used[i] = true;
         Some(self.entries[i].2)
     }
+    /// An unknown key that is probably `key` misspelt (reported as unknown already).
+    fn has_near_miss(&self, key: &str) -> bool {
+        self.entries.iter().enumerate().any(|(i, (k, _, _))| !self.used[i] && !self.known.contains(k) && did_you_mean(k, &[key]).is_some())
+    }
     fn key_span(&self, key: &str) -> Option<Span> {
         self.entries.iter().find(|(k, _, _)| *k == key).map(|(_, k, _)| k.span)
     }
@@ -142,10 +146,25 @@ impl<'d> Decoder<'d> {
         let diag = self.d.error(Some(n.span), format!("{path} must be {expected}, but it is {found}"));
         if expected.contains("integer") && found == "a quoted string" {
             diag.add_help("remove the quotes around the number");
+        } else if expected.contains("integer") {
+            diag.add_help("write a whole number, e.g. `2`");
+        } else if expected.starts_with("a list") {
+            diag.add_help("start each item with `- ` on its own line, e.g. `- Name: Org1`");
+        } else if expected == "true or false" {
+            diag.add_help("write `true` or `false`");
+        } else if expected.starts_with("a mapping") {
+            diag.add_help("write `Key: value` pairs, indented under the key, or `{Key: value}`");
         }
     }
 
     fn map<'a>(&mut self, n: &'a Node, path: &str, known: &'static [&'static str]) -> Option<MapReader<'a>> {
+        let out = self.entries(n, path)?;
+        let used = vec![false; out.len()];
+        Some(MapReader { path: path.to_string(), entries: out, used, known })
+    }
+
+    /// A mapping's entries by key text, reporting non-scalar and duplicate keys.
+    fn entries<'a>(&mut self, n: &'a Node, path: &str) -> Option<Vec<(&'a str, &'a Node, &'a Node)>> {
         let Value::Map(entries) = &n.value else {
             if !matches!(n.value, Value::Null) {
                 self.type_error(n, path, "a mapping (`Key: value` lines)");
@@ -168,8 +187,7 @@ impl<'d> Decoder<'d> {
             }
             out.push((text.as_str(), k, v));
         }
-        let used = vec![false; out.len()];
-        Some(MapReader { path: path.to_string(), entries: out, used, known })
+        Some(out)
     }
 
     fn seq<'a>(&mut self, n: &'a Node, path: &str) -> &'a [Node] {
@@ -208,9 +226,13 @@ impl<'d> Decoder<'d> {
     fn int(&mut self, n: Option<&Node>, path: &str) -> Option<Sp<i64>> {
         let n = n?;
         match &n.value {
-            Value::Scalar { text, plain: true } if parse_int(text).is_some() => {
-                Some(Sp { v: parse_int(text).unwrap(), span: n.span })
-            }
+            Value::Scalar { text, plain: true } if parse_int_checked(text).is_some() => match parse_int_checked(text) {
+                Some(Ok(v)) => Some(Sp { v, span: n.span }),
+                _ => {
+                    self.d.error(Some(n.span), format!("{path} is {text}, far too large a number")).add_help("use a number that makes sense here");
+                    None
+                }
+            },
             Value::Null => None,
             _ => {
                 self.type_error(n, path, "an integer");
@@ -223,7 +245,9 @@ impl<'d> Decoder<'d> {
     fn count(&mut self, n: Option<&Node>, path: &str, max: i64, why: &str) -> Option<Sp<i64>> {
         let v = self.int(n, path)?;
         if v.v < 0 {
-            self.d.error(Some(v.span), format!("{path} must not be negative (it is {})", v.v));
+            self.d
+                .error(Some(v.span), format!("{path} must not be negative (it is {})", v.v))
+                .add_help("use 0 or a positive number");
             return None;
         }
         if v.v > max {
@@ -260,10 +284,23 @@ impl<'d> Decoder<'d> {
             Some(s.span),
             format!("{path} `{}` is not one of: {}", s.v, names.join(", ")),
         );
-        if let Some(m) = did_you_mean(&s.v, &names) {
-            diag.add_help(format!("did you mean `{m}`?"));
-        }
+        match did_you_mean(&s.v, &names) {
+            Some(m) => diag.add_help(format!("did you mean `{m}`?")),
+            None => diag.add_help(format!("write one of them, quoted: e.g. `\"{}\"`", names.last().unwrap_or(&""))),
+        };
         None
+    }
+
+    /// A name users refer to: not blank, no control characters, no surrounding spaces.
+    fn name(&mut self, n: Option<&Node>, path: &str) -> Option<Sp<String>> {
+        let s = self.string(n, path)?;
+        if s.v.trim().is_empty() || s.v.chars().any(char::is_control) || s.v.trim() != s.v {
+            self.d
+                .error(Some(s.span), format!("{path} `{}` is blank or holds control characters or surrounding spaces", s.v.escape_debug()))
+                .add_help("use a plain single-line name such as `Org1`");
+            return None;
+        }
+        Some(s)
     }
 
     fn key_algorithm(&mut self, n: Option<&Node>, path: &str) -> Option<Sp<KeyAlgorithm>> {
@@ -357,15 +394,17 @@ impl<'d> Decoder<'d> {
     fn org(&mut self, n: &Node, kind: OrgKind, position: usize) -> Option<OrgSpec> {
         let path = format!("{}[{position}]", kind.list_key());
         let mut m = self.map(n, &path, ORG_KEYS)?;
-        let name = self.string(m.get("Name"), &format!("{path}.Name"));
+        let errors_before = self.d.error_count();
+        let name = self.name(m.get("Name"), &format!("{path}.Name"));
         // Messages below name the org by its Name once known.
         let path = match &name {
             Some(nm) => format!("{path} ({})", nm.v),
             None => path,
         };
+        m.path = path.clone();
         let domain = self.string(m.get("Domain"), &format!("{path}.Domain"));
         for (key, val) in [("Name", &name), ("Domain", &domain)] {
-            if val.is_none() && m.key_span(key).is_none() {
+            if val.is_none() && m.key_span(key).is_none() && !m.has_near_miss(key) {
                 self.d
                     .error(Some(n.span), format!("{path} has no `{key}`"))
                     .add_help(format!("every org needs a `{key}`, as in cryptogen's crypto-config.yaml"));
@@ -374,6 +413,7 @@ impl<'d> Decoder<'d> {
         let mut org = OrgSpec {
             kind,
             position,
+            incomplete: false,
             span: n.span,
             name,
             domain,
@@ -425,6 +465,7 @@ impl<'d> Decoder<'d> {
                             .add_help(format!("move `{k}` to {path}.CA"));
                     }
                 }
+                let near_miss = sm.has_near_miss("Hostname");
                 let spec = NodeSpec {
                     span: sn.span,
                     hostname: hostname.clone().unwrap_or(Sp { v: String::new(), span: sn.span }),
@@ -437,6 +478,7 @@ impl<'d> Decoder<'d> {
                 sm.finish(self.d);
                 match hostname {
                     Some(h) if !h.v.is_empty() => org.specs.push(spec),
+                    _ if near_miss => {}
                     _ => {
                         self.d
                             .error(Some(sn.span), format!("{sp} has no `Hostname`"))
@@ -473,14 +515,16 @@ impl<'d> Decoder<'d> {
         }
         org.resources = self.resources(m.get("Storage"), m.get("Images"), &path);
         m.finish(self.d);
+        org.incomplete = self.d.error_count() > errors_before;
         Some(org)
     }
 
     fn channel(&mut self, n: &Node, i: usize) -> Option<ChannelSpec> {
         let path = format!("Channels[{i}]");
+        let errors_before = self.d.error_count();
         let mut m = self.map(n, &path, CHANNEL_KEYS)?;
-        let name = self.string(m.get("Name"), &format!("{path}.Name"));
-        if name.is_none() {
+        let name = self.name(m.get("Name"), &format!("{path}.Name"));
+        if name.is_none() && m.key_span("Name").is_none() && !m.has_near_miss("Name") {
             self.d
                 .error(Some(n.span), format!("{path} has no `Name`"))
                 .add_help("name the channel, e.g. `Name: mychannel`");
@@ -490,8 +534,8 @@ impl<'d> Decoder<'d> {
         if let Some(ap) = m.get("AnchorPeers") {
             let p = format!("{path}.AnchorPeers");
             match &ap.value {
-                Value::Map(entries) => {
-                    for (k, v) in entries {
+                Value::Map(_) => {
+                    for (_, k, v) in self.entries(ap, &p).unwrap_or_default() {
                         let Some(org) = self.string(Some(k), &p) else { continue };
                         let peers = match &v.value {
                             // `Org1: peer0` as a shorthand for `Org1: [peer0]`.
@@ -507,7 +551,8 @@ impl<'d> Decoder<'d> {
         }
         let orderer_orgs = m.get("OrdererOrgs").map(|o| self.strings(Some(o), &format!("{path}.OrdererOrgs")));
         m.finish(self.d);
-        Some(ChannelSpec { span: n.span, name, orgs, anchor_peers, orderer_orgs })
+        let incomplete = self.d.error_count() > errors_before;
+        Some(ChannelSpec { span: n.span, name, orgs, anchor_peers, orderer_orgs, incomplete })
     }
 }
 
@@ -523,11 +568,12 @@ pub fn parse_range(s: &str) -> Option<(i64, i64)> {
 pub fn decode(root: &Node, diags: &mut Diagnostics) -> Topology {
     let mut d = Decoder { d: diags };
     let mut t = Topology::default();
-    let Some(mut m) = d.map(root, "the topology", TOP_KEYS) else {
-        d.d.error(Some(root.span), "a topology is a mapping with `PeerOrgs:`, `OrdererOrgs:` and optionally `Network:` and `Channels:`")
+    if !matches!(root.value, Value::Map(_)) {
+        d.d.error(Some(root.span), format!("a topology is a mapping with `PeerOrgs:`, `OrdererOrgs:` and optionally `Network:` and `Channels:`, but this file is {}", root.kind_name()))
             .add_help("`fabchart init` prints a commented example");
         return t;
-    };
+    }
+    let Some(mut m) = d.map(root, "the topology", TOP_KEYS) else { return t };
     if let Some(n) = m.get("Network") {
         t.network = d.network(n);
     }
@@ -537,7 +583,13 @@ pub fn decode(root: &Node, diags: &mut Diagnostics) -> Topology {
                 .seq(list, kind.list_key())
                 .iter()
                 .enumerate()
-                .filter_map(|(i, n)| d.org(n, kind, i))
+                .filter_map(|(i, n)| {
+                    if matches!(n.value, Value::Null) {
+                        d.d.error(Some(n.span), format!("{}[{i}] is empty", kind.list_key()))
+                            .add_help("remove the lone `-`, or describe the org under it (`- Name: ...`)");
+                    }
+                    d.org(n, kind, i)
+                })
                 .collect();
             match kind {
                 OrgKind::Orderer => t.orderer_orgs = orgs,
@@ -546,7 +598,18 @@ pub fn decode(root: &Node, diags: &mut Diagnostics) -> Topology {
         }
     }
     if let Some(list) = m.get("Channels") {
-        t.channels = d.seq(list, "Channels").iter().enumerate().filter_map(|(i, n)| d.channel(n, i)).collect();
+        t.channels = d
+            .seq(list, "Channels")
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| {
+                if matches!(n.value, Value::Null) {
+                    d.d.error(Some(n.span), format!("Channels[{i}] is empty"))
+                        .add_help("remove the lone `-`, or describe the channel under it (`- Name: mychannel`)");
+                }
+                d.channel(n, i)
+            })
+            .collect();
     }
     m.finish(d.d);
     if t.orderer_orgs.is_empty() && t.peer_orgs.is_empty() && !d.d.has_errors() {

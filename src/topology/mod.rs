@@ -233,6 +233,8 @@ pub struct UsersSpec {
 #[derive(Debug, Clone)]
 pub struct OrgSpec {
     pub kind: OrgKind,
+    /// Decoding this org reported an error: checks that would only repeat it are skipped.
+    pub incomplete: bool,
     /// Position in its list (0-based).
     pub position: usize,
     pub span: Span,
@@ -269,6 +271,8 @@ pub struct ChannelSpec {
     pub anchor_peers: Vec<(Sp<String>, Vec<Sp<String>>)>,
     /// Orderer orgs serving the channel; `None` = all.
     pub orderer_orgs: Option<Vec<Sp<String>>>,
+    /// Decoding this channel reported an error.
+    pub incomplete: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -338,6 +342,12 @@ pub fn load(source: &Source, diags: &mut Diagnostics) -> Topology {
     };
     match root {
         None => {
+            diags
+                .error(None, "the topology is empty")
+                .add_help("list at least one org under `PeerOrgs:` or `OrdererOrgs:`; `fabchart init` prints a commented example");
+            Topology::default()
+        }
+        Some(root) if matches!(root.value, yaml::Value::Null) => {
             diags
                 .error(None, "the topology is empty")
                 .add_help("list at least one org under `PeerOrgs:` or `OrdererOrgs:`; `fabchart init` prints a commented example");

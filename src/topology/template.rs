@@ -18,6 +18,9 @@ pub fn render(text: &str, vars: &Vars) -> Result<String, String> {
         let end = after
             .find("}}")
             .ok_or_else(|| format!("unclosed `{{{{` in template `{text}`"))?;
+        if after[..end].contains("{{") {
+            return Err(format!("unclosed `{{{{` in template `{text}`: each `{{{{.Field` needs its `}}}}`"));
+        }
         let inner = after[..end].trim_matches(|c: char| c == '-' || c.is_whitespace());
         let field = inner.strip_prefix('.').filter(|f| {
             !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -65,6 +68,7 @@ mod tests {
         let v = Vars { pairs: &[("Hostname", "peer0"), ("Domain", "org1")] };
         assert!(render("{{.Index}}", &v).unwrap_err().contains("unknown template variable `.Index`"));
         assert!(render("{{.Hostname", &v).unwrap_err().contains("unclosed"));
+        assert!(render("{{.Hostname{{.Domain}}", &v).unwrap_err().contains("unclosed"));
         assert!(render("{{upper .Hostname}}", &v).unwrap_err().contains("not a field reference"));
         assert!(render("a}}", &v).unwrap_err().contains("stray"));
     }

@@ -39,7 +39,7 @@ impl Node {
             Value::Null => "nothing (null)",
             Value::Scalar { plain: false, .. } => "a quoted string",
             Value::Scalar { text, plain: true } => {
-                if parse_int(text).is_some() {
+                if parse_int_checked(text).is_some() {
                     "a number"
                 } else if parse_bool(text).is_some() {
                     "a boolean"
@@ -60,14 +60,34 @@ impl Node {
     }
 }
 
-/// YAML 1.1 integers as Go's yaml.v2 reads them in a config: decimal, optionally signed.
-pub fn parse_int(text: &str) -> Option<i64> {
+/// A YAML 1.1 integer as Go's yaml.v2 reads it (cryptogen's parser): decimal, `0x` hex,
+/// `0o`/leading-zero octal, `0b` binary, optional sign and `_` separators.
+/// `Some(Err(()))` for a well-formed integer too large for 64 bits.
+pub fn parse_int_checked(text: &str) -> Option<Result<i64, ()>> {
     let t = text.replace('_', "");
-    let digits = t.strip_prefix(['+', '-']).unwrap_or(&t);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, t.strip_prefix('+').unwrap_or(&t)),
+    };
+    let (radix, digits) = if let Some(h) = body.strip_prefix("0x") {
+        (16, h)
+    } else if let Some(o) = body.strip_prefix("0o") {
+        (8, o)
+    } else if let Some(b) = body.strip_prefix("0b") {
+        (2, b)
+    } else if body.len() > 1 && body.starts_with('0') {
+        (8, &body[1..])
+    } else {
+        (10, body)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return None;
     }
-    t.parse().ok()
+    Some(i64::from_str_radix(digits, radix).map(|v| if neg { -v } else { v }).map_err(|_| ()))
+}
+
+pub fn parse_int(text: &str) -> Option<i64> {
+    parse_int_checked(text)?.ok()
 }
 
 /// YAML 1.1 booleans, as cryptogen's parser (gopkg.in/yaml.v2) accepts them.
@@ -111,11 +131,7 @@ pub fn parse(source: &str) -> Result<Option<Node>, Diagnostic> {
     let mut documents = 0usize;
     let mut budget = 0usize;
     while let Some(ev) = parser.next_event() {
-        let (event, raw_span) = ev.map_err(|e| {
-            let m = e.marker();
-            Diagnostic::error(format!("YAML syntax error: {}", e.info()), Some(Span::new(m.line(), m.col(), 1)))
-                .help("check the indentation and the quoting on this line and the one above it")
-        })?;
+        let (event, raw_span) = ev.map_err(|e| syntax_error(source, e.info(), e.marker().line(), e.marker().col()))?;
         let span = span_of(&raw_span);
         let finished: Option<(Node, usize)> = match event {
             Event::DocumentStart(_) => {
@@ -130,12 +146,17 @@ pub fn parse(source: &str) -> Result<Option<Node>, Diagnostic> {
                 None
             }
             Event::Scalar(text, style, anchor, tag) => {
-                let plain = style == ScalarStyle::Plain;
-                let forced_str = tag.as_ref().is_some_and(|t| t.suffix == "str");
-                let value = if plain && !forced_str && is_null(&text) {
+                // `!!str 5` is a string; `!!int "5"` and `!!bool "true"` are typed as if plain.
+                let tag = tag.as_ref().map(|t| t.suffix.as_str());
+                let plain = match tag {
+                    Some("str") => false,
+                    Some("int" | "bool" | "float") => true,
+                    _ => style == ScalarStyle::Plain,
+                };
+                let value = if plain && tag.is_none() && is_null(&text) {
                     Value::Null
                 } else {
-                    Value::Scalar { text: text.into_owned(), plain: plain && !forced_str }
+                    Value::Scalar { text: text.into_owned(), plain }
                 };
                 Some((Node { value, span }, anchor))
             }
@@ -249,4 +270,32 @@ fn apply_merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
         own.push((k, v));
     }
     own
+}
+
+/// A parser error with a position the user can act on and a hint for the usual causes.
+fn syntax_error(source: &str, info: &str, line: usize, col: usize) -> Diagnostic {
+    let lines: Vec<&str> = source.lines().collect();
+    let (mut line, mut col) = (line, col);
+    let words: Vec<&str> = info.split(|c: char| !c.is_ascii_alphanumeric()).collect();
+    let help = if words.contains(&"tab") || words.contains(&"tabs") {
+        // The scanner may stop on the line before the tab: point at the tab itself.
+        if let Some((i, c)) = (line.saturating_sub(1)..(line + 2).min(lines.len()))
+            .find_map(|i| lines[i].find('\t').map(|c| (i, c)))
+        {
+            line = i + 1;
+            col = lines[i][..c].chars().count();
+        }
+        "YAML does not allow tabs for indentation: indent with spaces"
+    } else if info.contains("unprintable") {
+        "remove the control character (shown as `?` below); a topology is plain text"
+    } else if info.contains("unknown anchor") {
+        "define the anchor (`&name`) before using it (`*name`)"
+    } else if info.contains("recursion limit") {
+        "the document nests far too deep: check for runaway `[` or `{`"
+    } else if info.contains("','") || info.contains("']'") || info.contains("'}'") || info.contains("flow") {
+        "a `[` or `{` is not closed: close it on the same line, or write the list in block style"
+    } else {
+        "check the indentation and the quoting on this line and the one above it (a `[` or `{` left open above also ends up here)"
+    };
+    Diagnostic::error(format!("YAML syntax error: {info}"), Some(Span::new(line, col, 1))).help(help)
 }
