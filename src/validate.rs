@@ -97,7 +97,7 @@ fn orgs(t: &Topology, d: &mut Diagnostics) {
                 }
             }
         }
-        if o.specs.is_empty() && o.template.as_ref().is_none_or(|t| t.count.as_ref().is_none_or(|c| c.v == 0)) {
+        if !o.incomplete && o.specs.is_empty() && o.template.as_ref().is_none_or(|t| t.count.as_ref().is_none_or(|c| c.v == 0)) {
             d.warning(Some(o.span), format!("{label} has no {}s: neither Specs nor Template.Count", o.kind.prefix()))
                 .add_help("add `Template: {Count: 1}` or a `Specs:` list");
         }
@@ -108,7 +108,8 @@ fn orgs(t: &Topology, d: &mut Diagnostics) {
 fn resources(r: &Resources, path: &str, d: &mut Diagnostics) {
     if let Some(c) = &r.storage_class {
         if let (false, Err(e)) = (c.v.is_empty(), names::dns_subdomain(&c.v)) {
-            d.error(Some(c.span), format!("{path}.Storage.Class `{}` is not a StorageClass name: {e}", c.v));
+            d.error(Some(c.span), format!("{path}.Storage.Class `{}` is not a StorageClass name: {e}", c.v))
+                .add_help("use the name `kubectl get storageclass` shows, or leave Class out for the cluster's default");
         }
     }
     for (comp, s) in &r.sizes {
@@ -150,10 +151,11 @@ fn channels(t: &Topology, d: &mut Diagnostics) {
                 .add_help("e.g. `mychannel`");
         }
         if let Some((_, line)) = seen.iter().find(|(n, _)| *n == name.v) {
-            d.error(Some(name.span), format!("channel `{}` is declared twice (first on line {line})", name.v));
+            d.error(Some(name.span), format!("channel `{}` is declared twice (first on line {line})", name.v))
+                .add_help("merge the two entries, or rename one");
         }
         seen.push((&name.v, name.span.line));
-        if c.orgs.is_empty() {
+        if c.orgs.is_empty() && !c.incomplete {
             d.error(Some(c.span), format!("channel `{}` has no member orgs", name.v))
                 .add_help(format!("list peer orgs, e.g. `Orgs: [{}]`", peer_orgs.join(", ")));
         }
@@ -166,7 +168,8 @@ fn channels(t: &Topology, d: &mut Diagnostics) {
         };
         for (i, o) in c.orgs.iter().enumerate() {
             if c.orgs[..i].iter().any(|p| p.v == o.v) {
-                d.error(Some(o.span), format!("channel `{}` lists org `{}` twice", name.v, o.v));
+                d.error(Some(o.span), format!("channel `{}` lists org `{}` twice", name.v, o.v))
+                    .add_help("remove one of the two");
             } else if !peer_orgs.contains(&o.v.as_str()) {
                 if orderer_orgs.contains(&o.v.as_str()) {
                     d.error(Some(o.span), format!("`{}` is an orderer org; a channel's Orgs are its peer orgs", o.v))
@@ -176,16 +179,34 @@ fn channels(t: &Topology, d: &mut Diagnostics) {
                 }
             }
         }
-        for (org, _) in &c.anchor_peers {
-            if !peer_orgs.contains(&org.v.as_str()) {
+        for (org, peers) in &c.anchor_peers {
+            for (i, p) in peers.iter().enumerate() {
+                if peers[..i].iter().any(|q| q.v == p.v) {
+                    d.error(Some(p.span), format!("channel `{}` lists anchor peer `{}` of {} twice", name.v, p.v, org.v))
+                        .add_help("remove one of the two");
+                }
+            }
+            if orderer_orgs.contains(&org.v.as_str()) {
+                d.error(Some(org.span), format!("`{}` is an orderer org; anchor peers belong to peer orgs", org.v))
+                    .add_help("list the channel's peer orgs' peers here");
+            } else if !peer_orgs.contains(&org.v.as_str()) {
                 unknown(d, org, &peer_orgs, "peer org");
             } else if !c.orgs.iter().any(|o| o.v == org.v) {
                 d.error(Some(org.span), format!("channel `{}` sets anchor peers for `{}`, which is not one of its Orgs", name.v, org.v))
                     .add_help(format!("add `{}` to the channel's Orgs, or remove its anchor peers", org.v));
             }
         }
+        if let Some(list) = &c.orderer_orgs {
+            if list.is_empty() && !c.incomplete {
+                d.error(Some(c.span), format!("channel `{}` has no orderer orgs, so nothing would order it", name.v))
+                    .add_help(format!("list at least one, e.g. `OrdererOrgs: [{}]`, or leave the key out for all", orderer_orgs.first().unwrap_or(&"Orderer")));
+            }
+        }
         for o in c.orderer_orgs.iter().flatten() {
-            if !orderer_orgs.contains(&o.v.as_str()) {
+            if peer_orgs.contains(&o.v.as_str()) {
+                d.error(Some(o.span), format!("`{}` is a peer org; a channel's OrdererOrgs are orderer orgs", o.v))
+                    .add_help("list peer orgs under the channel's `Orgs:` instead");
+            } else if !orderer_orgs.contains(&o.v.as_str()) {
                 unknown(d, o, &orderer_orgs, "orderer org");
             }
         }

@@ -19,6 +19,8 @@ pub(crate) struct NodeSrc {
     pub origin: String,
     /// NodePortIndex pinned by the user.
     pub pinned: Option<u32>,
+    /// Where the node's host name is written (its Specs `Hostname`, or the Template).
+    pub host_span: Span,
 }
 
 pub(crate) struct OrgSrc {
@@ -28,12 +30,16 @@ pub(crate) struct OrgSrc {
     pub nodes: Vec<NodeSrc>,
 }
 
+/// Nodes and users of a whole network, at most.
+const MAX_NETWORK_NODES: i64 = 20_000;
+
 /// Renders a template string at `at`, reporting a bad template there.
 fn render(d: &mut Diagnostics, text: &str, at: Span, what: &str, vars: &[(&str, &str)]) -> Option<String> {
     match template::render(text, &Vars { pairs: vars }) {
         Ok(s) => Some(s),
         Err(e) => {
-            d.error(Some(at), format!("{what}: {e}"));
+            d.error(Some(at), format!("{what}: {e}"))
+                .add_help("cryptogen templates are Go templates of field references, e.g. \"{{.Hostname}}.{{.Domain}}\"");
             None
         }
     }
@@ -201,6 +207,11 @@ fn org(t: &Topology, net: &NetworkPlan, o: &OrgSpec, d: &mut Diagnostics) -> Opt
             ns
         }
     };
+    if ["default", "kube-system", "kube-public", "kube-node-lease"].contains(&namespace.as_str()) {
+        let at = o.namespace.as_ref().map(|n| n.span).unwrap_or(domain_sp.span);
+        d.warning(Some(at), format!("{label} would run in Kubernetes' own namespace `{namespace}`"))
+            .add_help("give the org a namespace of its own: the chart applies default-deny NetworkPolicies to it");
+    }
     let msp_id = match &o.msp_id {
         Some(m) => m.v.clone(),
         None => format!("{}MSP", name.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>()),
@@ -278,7 +289,12 @@ fn org(t: &Topology, net: &NetworkPlan, o: &OrgSpec, d: &mut Diagnostics) -> Opt
             sans: s.sans.clone(),
             ext: s.external_hosts.clone(),
             key: s.key_algorithm.as_ref().map(|k| k.v),
-            src: NodeSrc { span: s.span, origin: format!("Specs[{i}]"), pinned: s.node_port_index.as_ref().map(|p| p.v as u32) },
+            src: NodeSrc {
+                span: s.span,
+                origin: format!("Specs[{i}]"),
+                pinned: s.node_port_index.as_ref().map(|p| p.v as u32),
+                host_span: s.hostname.span,
+            },
             natural_index: natural,
         });
     }
@@ -300,7 +316,12 @@ fn org(t: &Topology, net: &NetworkPlan, o: &OrgSpec, d: &mut Diagnostics) -> Opt
                 sans: tp.sans.clone(),
                 ext: tp.external_hosts.clone(),
                 key: tp.key_algorithm.as_ref().map(|k| k.v),
-                src: NodeSrc { span: tp.span, origin: format!("Template (Index {idx})"), pinned: None },
+                src: NodeSrc {
+                    span: tp.span,
+                    origin: format!("Template (Index {idx})"),
+                    pinned: None,
+                    host_span: tp.hostname.as_ref().map(|h| h.span).unwrap_or(tp.span),
+                },
                 natural_index: Some(idx),
             });
         }
@@ -315,9 +336,9 @@ fn org(t: &Topology, net: &NetworkPlan, o: &OrgSpec, d: &mut Diagnostics) -> Opt
         let Some(cn) = cn else { continue };
         let sans = render_list(d, &r.sans, &format!("{what}.SANS"), &r.hostname, &cn);
         let ext = render_list(d, &r.ext, &format!("{what}.ExternalHosts"), &r.hostname, &cn);
-        let service_ok = check_service(d, &r.hostname, r.src.span, &format!("{what} host name"));
-        let cn_ok = check_host(d, &cn, r.cn_tpl.as_ref().map(|c| c.span).unwrap_or(r.src.span), &format!("{what} common name"));
-        if !service_ok || !cn_ok {
+        if !check_service(d, &r.hostname, r.src.host_span, &format!("{what} host name"))
+            || !check_host(d, &cn, r.cn_tpl.as_ref().map(|c| c.span).unwrap_or(r.src.host_span), &format!("{what} common name"))
+        {
             continue;
         }
         let svc = r.hostname.to_ascii_lowercase();
@@ -396,35 +417,39 @@ fn check_service(d: &mut Diagnostics, hostname: &str, at: Span, what: &str) -> b
     }
 }
 
-/// Names that must be unique across the network's orgs.
+/// Names that must be unique across the network's orgs. A duplicate that only follows
+/// from another (a derived namespace from a duplicate Domain, a derived MSP ID from a
+/// duplicate Name) is not reported again.
 fn check_unique(orgs: &[OrgPlan], srcs: &[OrgSrc], t: &Topology, d: &mut Diagnostics) {
     let specs: Vec<&OrgSpec> = t.orgs().collect();
-    let span_of = |label: &str, key: &str| -> Option<Span> {
-        let o = specs.iter().find(|o| o.label() == label)?;
-        match key {
-            "Name" => o.name.as_ref().map(|s| s.span),
-            "Domain" => o.domain.as_ref().map(|s| s.span),
-            "Namespace" => o.namespace.as_ref().map(|s| s.span).or(o.domain.as_ref().map(|s| s.span)),
-            "MSPID" => o.msp_id.as_ref().map(|s| s.span).or(o.name.as_ref().map(|s| s.span)),
-            _ => o.name.as_ref().map(|s| s.span),
-        }
-    };
-    let checks: [(&str, &str, fn(&OrgPlan) -> String, &str); 5] = [
-        ("Name", "name", |o| o.name.clone(), "org names identify orgs in Channels; rename one"),
-        ("Domain", "domain", |o| o.domain.to_ascii_lowercase(), "each org needs its own Domain: it names its certificates and crypto directory"),
-        ("Namespace", "namespace", |o| o.namespace.clone(), "each org runs in its own namespace; set `Namespace:` on one of them"),
-        ("MSPID", "MSP ID", |o| o.msp_id.clone(), "each org needs its own MSP ID; set `MSPID:` on one of them"),
-        ("Name", "file name key", |o| o.slug.clone(), "org names that differ only in case or punctuation would share a chart and values file; rename one"),
+    let spec_of = |label: &str| specs.iter().find(|o| o.label() == label).copied();
+    type Get = fn(&OrgPlan) -> String;
+    type Explicit = fn(&OrgSpec) -> Option<Span>;
+    // (what, value, span of the key if written, the check it may follow from, help)
+    let checks: [(&str, Get, Explicit, Option<usize>, &str); 5] = [
+        ("name", |o| o.name.clone(), |s| s.name.as_ref().map(|v| v.span), None, "org names identify orgs in Channels; rename one"),
+        ("domain", |o| o.domain.to_ascii_lowercase(), |s| s.domain.as_ref().map(|v| v.span), None, "each org needs its own Domain: it names its certificates and crypto directory"),
+        ("namespace", |o| o.namespace.clone(), |s| s.namespace.as_ref().map(|v| v.span), Some(1), "each org runs in its own namespace; set `Namespace:` on one of them"),
+        ("MSP ID", |o| o.msp_id.clone(), |s| s.msp_id.as_ref().map(|v| v.span), Some(0), "each org needs its own MSP ID; set `MSPID:` on one of them"),
+        ("file name key", |o| o.slug.clone(), |_| None, Some(0), "org names that differ only in case or punctuation would share a chart and values file; rename one"),
     ];
-    for (key, what, get, help) in checks {
+    let mut reported: Vec<Vec<usize>> = vec![vec![]; checks.len()];
+    for (ci, (what, get, explicit, follows, help)) in checks.iter().enumerate() {
         let mut seen: HashMap<String, &str> = HashMap::new();
-        for (o, s) in orgs.iter().zip(srcs) {
+        for (oi, (o, s)) in orgs.iter().zip(srcs).enumerate() {
             let v = get(o);
-            if let Some(first) = seen.get(&v) {
-                d.error(span_of(&s.label, key), format!("{} has the same {what} `{v}` as {first}", s.label)).add_help(help);
-            } else {
+            let Some(first) = seen.get(&v) else {
                 seen.insert(v, &s.label);
+                continue;
+            };
+            let spec = spec_of(&s.label);
+            let written = spec.and_then(|sp| explicit(sp));
+            if written.is_none() && follows.is_some_and(|f| reported[f].contains(&oi)) {
+                continue;
             }
+            let at = written.or(spec.and_then(|sp| sp.name.as_ref().map(|n| n.span))).or(Some(s.span));
+            d.error(at, format!("{} has the same {what} `{v}` as {first}", s.label)).add_help(*help);
+            reported[ci].push(oi);
         }
     }
 }
@@ -435,7 +460,10 @@ fn check_orderers(net: &NetworkPlan, orgs: &[OrgPlan], t: &Topology, d: &mut Dia
     let at = t.network.consensus.as_ref().map(|c| c.span).or(t.orderer_orgs.first().map(|o| o.span));
     let c = net.consensus;
     if count == 0 {
-        if !t.peer_orgs.is_empty() {
+        if let Some(c) = &t.network.consensus {
+            d.error(Some(c.span), format!("consensus `{}` needs orderers, but the topology has none", c.v.as_str()))
+                .add_help("add an org under `OrdererOrgs:` with `Template: {Count: 1}` or more");
+        } else if !t.peer_orgs.is_empty() {
             d.warning(t.orderer_orgs.first().map(|o| o.span).or(at), "the topology has no orderers: the chart will run peers and CAs only")
                 .add_help("add an org under `OrdererOrgs:` with at least one orderer to order transactions");
         }
@@ -474,23 +502,25 @@ fn kafka(t: &Topology, net: &NetworkPlan, orgs: &[OrgPlan]) -> Option<KafkaPlan>
     })
 }
 
-/// Two Services of one namespace with the same name (a peer called `kafka0`, say).
-fn check_services(plan: &Plan, d: &mut Diagnostics, t: &Topology) {
-    let mut seen: HashMap<(String, String), String> = HashMap::new();
-    for (org, kind, e) in plan.endpoints() {
-        let key = (e.namespace.clone(), e.service.clone());
-        let what = format!("{kind:?} `{}` of {org}", e.hostname).replace("Ca ", "CA ");
-        if let Some(first) = seen.get(&key) {
-            let at = t.orgs().find(|o| o.name.as_ref().is_some_and(|n| n.v == org)).map(|o| o.span);
-            d.error(at, format!("{what} and {first} would both be Service `{}` in namespace `{}`", e.service, e.namespace))
-                .add_help("rename one of the nodes (Kafka and ZooKeeper Services are kafka<i> and zookeeper<i> in the first orderer org's namespace)");
-        } else {
-            seen.insert(key, what);
+/// Kafka and ZooKeeper Services (`kafka<i>`, `zookeeper<i>`) share the first orderer org's
+/// namespace: no CA or orderer of that org may take their names. (Within an org, clashing
+/// host names are reported by `org`; across orgs, namespaces are unique.)
+fn check_kafka_names(kafka: &KafkaPlan, orgs: &[OrgPlan], srcs: &[OrgSrc], t: &Topology, d: &mut Diagnostics) {
+    let Some(i) = orgs.iter().position(|o| o.kind == OrgKind::Orderer) else { return };
+    let (o, src) = (&orgs[i], &srcs[i]);
+    let taken: Vec<&str> = kafka.brokers.iter().chain(&kafka.zookeepers).map(|e| e.service.as_str()).collect();
+    let ca_span = t.orderer_orgs.iter().find(|s| s.label() == src.label).and_then(|s| s.ca.hostname.as_ref().map(|h| h.span));
+    let named = std::iter::once((&o.ca.server, ca_span.unwrap_or(src.span)))
+        .chain(o.nodes.iter().zip(&src.nodes).map(|(n, ns)| (&n.endpoint, ns.host_span)));
+    for (e, span) in named {
+        if taken.contains(&e.service.as_str()) {
+            d.error(Some(span), format!("`{}` of {} is named like a Kafka/ZooKeeper Service of the same namespace `{}`", e.hostname, src.label, e.namespace))
+                .add_help("Kafka brokers are kafka0.. and ZooKeeper servers zookeeper0.. in the first orderer org's namespace: rename the node");
         }
     }
 }
 
-fn channels(t: &Topology, orgs: &[OrgPlan], d: &mut Diagnostics) -> Vec<ChannelPlan> {
+fn channels(t: &Topology, orgs: &[OrgPlan], incomplete: &[String], d: &mut Diagnostics) -> Vec<ChannelPlan> {
     let mut out = vec![];
     for c in &t.channels {
         let Some(name) = &c.name else { continue };
@@ -505,6 +535,7 @@ fn channels(t: &Topology, orgs: &[OrgPlan], d: &mut Diagnostics) -> Vec<ChannelP
                         host: n.endpoint.dns.fqdn.clone(),
                         port: 7051,
                     }),
+                    None if incomplete.contains(&org.name) => {} // its own errors come first
                     None => {
                         let names: Vec<&str> = org.nodes.iter().map(|n| n.endpoint.hostname.as_str()).collect();
                         let diag = d.error(Some(p.span), format!("channel `{}` names anchor peer `{}`, which {} does not have", name.v, p.v, org.name));
@@ -531,18 +562,39 @@ pub fn build(t: &Topology, d: &mut Diagnostics) -> Plan {
     let network = network(t, d);
     let mut orgs = vec![];
     let mut srcs = vec![];
+    let mut incomplete = vec![];
+    // Each org is capped on its own while decoding; the network as a whole is capped here,
+    // before anything is expanded (aliases can repeat a large org many times).
+    let total: i64 = t
+        .orgs()
+        .map(|o| {
+            o.specs.len() as i64
+                + o.template.as_ref().and_then(|t| t.count.as_ref()).map_or(0, |c| c.v)
+                + o.users.as_ref().and_then(|u| u.count.as_ref()).map_or(0, |c| c.v)
+        })
+        .sum();
+    if total > MAX_NETWORK_NODES {
+        d.error(t.orgs().next().map(|o| o.span), format!("the topology expands to {total} nodes and users, more than fabchart accepts ({MAX_NETWORK_NODES})"))
+            .add_help("a network this size exceeds what one chart and one cluster serve; split it into several networks");
+        return Plan { network, orgs, kafka: None, channels: vec![] };
+    }
     for o in t.orgs() {
+        let before = d.error_count();
         if let Some((p, s)) = org(t, &network, o, d) {
+            if o.incomplete || d.error_count() > before {
+                incomplete.push(p.name.clone());
+            }
             orgs.push(p);
             srcs.push(s);
         }
     }
     check_unique(&orgs, &srcs, t, d);
     check_orderers(&network, &orgs, t, d);
-    ports::assign(&network.node_ports, &mut orgs, &srcs, d);
+    ports::assign(&network.node_ports, &t.network.node_ports, &mut orgs, &srcs, d);
     let kafka = kafka(t, &network, &orgs);
-    let channels = channels(t, &orgs, d);
-    let plan = Plan { network, orgs, kafka, channels };
-    check_services(&plan, d, t);
-    plan
+    if let Some(k) = &kafka {
+        check_kafka_names(k, &orgs, &srcs, t, d);
+    }
+    let channels = channels(t, &orgs, &incomplete, d);
+    Plan { network, orgs, kafka, channels }
 }

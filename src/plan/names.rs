@@ -81,9 +81,9 @@ pub fn channel_name(s: &str) -> Result<(), String> {
 pub fn quantity(s: &str) -> Result<(), String> {
     let num_end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
     let (num, suffix) = s.split_at(num_end);
-    let ok_num = !num.is_empty() && num.parse::<f64>().is_ok();
+    let ok_num = !num.is_empty() && num.parse::<f64>().is_ok_and(|v| v > 0.0);
     let ok_suffix = matches!(suffix, "" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" | "k" | "M" | "G" | "T" | "P" | "E");
-    if ok_num && ok_suffix { Ok(()) } else { Err(format!("`{s}` is not a size such as `10Gi` or `500Mi`")) }
+    if ok_num && ok_suffix { Ok(()) } else { Err(format!("`{s}` is not a positive size such as `10Gi` or `500Mi`")) }
 }
 
 #[cfg(test)]
@@ -109,5 +109,6 @@ mod tests {
         assert!(channel_name("MyChannel").is_err());
         assert!(quantity("10Gi").is_ok());
         assert!(quantity("10GB").is_err());
+        assert!(quantity("0").is_err());
     }
 }

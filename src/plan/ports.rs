@@ -39,11 +39,11 @@ pub fn scheme(s: &NodePortsSpec, d: &mut Diagnostics) -> NodePortScheme {
 
 struct Claim {
     owner: String,
-    span: Span,
+    orderer: bool,
 }
 
 /// Assigns every NodePort (and orderer k), then checks range, stride capacity and clashes.
-pub(crate) fn assign(s: &NodePortScheme, orgs: &mut [OrgPlan], srcs: &[OrgSrc], d: &mut Diagnostics) {
+pub(crate) fn assign(s: &NodePortScheme, spec: &NodePortsSpec, orgs: &mut [OrgPlan], srcs: &[OrgSrc], d: &mut Diagnostics) {
     // Orderer k: network-wide counter; an orderer org's NodePortSlot restarts it.
     let mut next_k = 1u32;
     let mut peer_pos = 0u32;
@@ -73,6 +73,8 @@ pub(crate) fn assign(s: &NodePortScheme, orgs: &mut [OrgPlan], srcs: &[OrgSrc], 
         return;
     }
     let mut claims: HashMap<u32, Claim> = HashMap::new();
+    // One error per cause: orgs pushed out of range by the same `Base` are reported once.
+    let mut reported_at: Vec<Span> = vec![];
     for (o, src) in orgs.iter_mut().zip(srcs) {
         if let (Some(slot), OrgKind::Peer) = (&src.slot, o.kind) {
             if slot.v == 0 {
@@ -87,14 +89,24 @@ pub(crate) fn assign(s: &NodePortScheme, orgs: &mut [OrgPlan], srcs: &[OrgSrc], 
                 let n = o.node_port_slot.unwrap_or(1);
                 let block = s.base as u64 + (n as u64 - 1) * s.org_stride as u64;
                 wanted.push((block as u32, format!("CA `{}` of {}", o.ca.server.hostname, o.name), src.span, usize::MAX, 0));
+                let too_high: Vec<(&NodePlan, Span)> = o
+                    .nodes
+                    .iter()
+                    .zip(&src.nodes)
+                    .filter(|(n, _)| n.node_port_index > s.max_peer_index())
+                    .map(|(n, ns)| (n, ns.span))
+                    .collect();
+                if let Some((first, span)) = too_high.first() {
+                    let top = too_high.iter().map(|(n, _)| n.node_port_index).max().unwrap_or(0);
+                    let more = if too_high.len() > 1 { format!(" (and {} more peers up to index {top})", too_high.len() - 1) } else { String::new() };
+                    d.error(Some(*span), format!(
+                        "peer `{}` of {} has NodePort index {}{more}, but an org's block of OrgStride {} ports holds peers 0..{} (ports Base+(N-1)·OrgStride+2M+1 and +2M+2)",
+                        first.endpoint.hostname, src.label, first.node_port_index, s.org_stride, s.max_peer_index()))
+                        .add_help(format!("raise Network.NodePorts.OrgStride to at least {} (and keep Base + OrgStride × orgs inside Range), or use fewer peers per org", 2 * top as u64 + 3));
+                }
                 for (i, (node, ns)) in o.nodes.iter().zip(&src.nodes).enumerate() {
                     let m = node.node_port_index;
                     if m > s.max_peer_index() {
-                        let need = 2 * m as u64 + 3;
-                        d.error(Some(ns.span), format!(
-                            "peer `{}` of {} has NodePort index {m}, but an org's block of {} ports holds peers 0..{} (ports Base+(N-1)·OrgStride+2M+1 and +2M+2)",
-                            node.endpoint.hostname, src.label, s.org_stride, s.max_peer_index()))
-                            .add_help(format!("raise Network.NodePorts.OrgStride to at least {need} (and keep Base + OrgStride × orgs inside Range), or use fewer peers per org"));
                         continue;
                     }
                     for (pi, p) in node.endpoint.ports.iter().enumerate() {
@@ -116,37 +128,59 @@ pub(crate) fn assign(s: &NodePortScheme, orgs: &mut [OrgPlan], srcs: &[OrgSrc], 
                 }
             }
         }
+        // The key a fix would change: a pinned slot, else the scheme key, else the node.
+        let slot_span = src.slot.as_ref().map(|x| x.span);
+        let scheme_span = match o.kind {
+            OrgKind::Peer => slot_span.or(spec.base.as_ref().map(|x| x.span)).or(spec.org_stride.as_ref().map(|x| x.span)),
+            OrgKind::Orderer => spec.orderer_base.as_ref().map(|x| x.span).or(slot_span),
+        };
         let mut outside: Vec<(u32, String, Span)> = vec![];
+        let mut clashes: Vec<(u32, String, Span, String, bool)> = vec![];
         for (port, owner, span, node, pi) in wanted {
             if port < s.range.0 || port > s.range.1 {
                 outside.push((port, owner, span));
                 continue;
             }
             if let Some(first) = claims.get(&port) {
-                d.error(Some(span), format!("NodePort {port} of {owner} is already taken by {}", first.owner))
-                    .add_help(format!(
-                        "NodePorts are unique cluster-wide: pin a different `NodePortSlot` on one org or `NodePortIndex` on one Specs node (the other is at line {})",
-                        first.span.line
-                    ));
+                clashes.push((port, owner, span, first.owner.clone(), first.orderer != (o.kind == OrgKind::Orderer)));
                 continue;
             }
-            claims.insert(port, Claim { owner: owner.clone(), span });
+            claims.insert(port, Claim { owner: owner.clone(), orderer: o.kind == OrgKind::Orderer });
             let slot = if node == usize::MAX { &mut o.ca.server.ports[pi] } else { &mut o.nodes[node].endpoint.ports[pi] };
             slot.node_port = Some(port as u16);
         }
-        if let Some((port, owner, span)) = outside.first() {
+        if let Some((port, owner, span, first, across)) = clashes.first() {
+            let more = if clashes.len() > 1 { format!(" (and {} more of its ports)", clashes.len() - 1) } else { String::new() };
+            let at = if *across { spec.orderer_base.as_ref().map(|x| x.span).or(scheme_span) } else { scheme_span };
+            let diag = d.error(at.or(Some(*span)), format!("NodePort {port} of {owner}{more} is already taken by {first}"));
+            diag.add_help("NodePorts are unique cluster-wide");
+            if *across {
+                diag.add_help(format!(
+                    "orderers (OrdererBase + k) and peer orgs (Base + (N-1)·OrgStride ...) overlap: put Network.NodePorts.OrdererBase above the last peer org's block (default {})",
+                    def::NODEPORT_ORDERER_BASE
+                ));
+            } else {
+                diag.add_help("give the orgs different `NodePortSlot`s, or pin a different `NodePortIndex` on a Specs node");
+            }
+        }
+        if let Some((port, owner, span)) = outside.first().filter(|(_, _, sp)| !reported_at.contains(&scheme_span.unwrap_or(*sp))) {
+            reported_at.push(scheme_span.unwrap_or(*span));
             let (lo, hi) = s.range;
             let more = if outside.len() > 1 { format!(" (and {} more of its ports)", outside.len() - 1) } else { String::new() };
-            let diag = d.error(Some(*span), format!(
-                "NodePort {port} of {owner}{more} is outside the NodePort range {lo}-{hi}"));
+            let diag = d.error(scheme_span.or(Some(*span)), format!("NodePort {port} of {owner}{more} is outside the NodePort range {lo}-{hi}"));
             diag.add_help("Kubernetes accepts NodePorts only inside kube-apiserver's --service-node-port-range (default 30000-32767)");
-            if o.kind == OrgKind::Orderer {
-                diag.add_help(format!(
-                    "set Network.NodePorts.OrdererBase so OrdererBase + k stays inside the range (default {}), or, if your cluster runs with a wider --service-node-port-range, declare it as Network.NodePorts.Range, e.g. \"{}-{hi}\"",
-                    def::NODEPORT_ORDERER_BASE, s.orderer_base.min(lo)));
-            } else {
-                diag.add_help("lower Network.NodePorts.Base or OrgStride, pin a lower NodePortSlot, or declare your cluster's wider range as Network.NodePorts.Range");
-            }
+            let from = if o.kind == OrgKind::Orderer { s.orderer_base } else { *port };
+            let wider = format!("or, if your cluster runs with a wider --service-node-port-range, declare it as Network.NodePorts.Range, e.g. \"{}-{}\"", from.min(lo), (*port).max(hi));
+            match (o.kind, *port < lo) {
+                (OrgKind::Orderer, _) => diag.add_help(format!(
+                    "set Network.NodePorts.OrdererBase so OrdererBase + k stays inside the range (default {}), {wider}",
+                    def::NODEPORT_ORDERER_BASE
+                )),
+                (OrgKind::Peer, true) => diag.add_help(format!("raise Network.NodePorts.Base to at least {lo}, {wider}")),
+                (OrgKind::Peer, false) => diag.add_help(format!(
+                    "lower Network.NodePorts.Base or OrgStride, or pin a lower NodePortSlot, {wider}"
+                )),
+            };
         }
     }
 }
