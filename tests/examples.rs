@@ -94,3 +94,49 @@ fn every_dialled_name_is_a_san() {
         }
     }
 }
+
+/// YAML anchors, aliases and `<<` merge keys work as in cryptogen's yaml.v2; YAML 1.1
+/// spellings (`yes`, `0x10`, `!!int "2"`) are read as cryptogen reads them.
+#[test]
+fn anchors_merge_keys_and_yaml_1_1_scalars() {
+    let text = "\
+x-defaults: &defaults
+  EnableNodeOUs: yes
+  Template: {Count: !!int \"2\"}
+  Users: {Count: 0x2}
+PeerOrgs:
+  - <<: *defaults
+    Name: Org1
+    Domain: org1
+  - <<: *defaults
+    Name: Org2
+    Domain: org2
+    Template: {Count: 1}
+";
+    // An unknown top-level key holding the anchor is still an error, as it should be...
+    let c = fabchart::compile(fabchart::topology::Source { name: "a.yaml".into(), text: text.into() });
+    assert!(c.render().contains("unknown key `x-defaults`"), "{}", c.render());
+    // ...so anchors go where they belong: on the first org.
+    let text = "\
+PeerOrgs:
+  - &org1
+    Name: Org1
+    Domain: org1
+    EnableNodeOUs: yes
+    Template: {Count: !!int \"2\"}
+    Users: {Count: 0x2}
+  - <<: *org1
+    Name: Org2
+    Domain: org2
+    Template: {Count: 1}
+";
+    let c = fabchart::compile(fabchart::topology::Source { name: "b.yaml".into(), text: text.into() });
+    let plan = c.plan.as_ref().unwrap_or_else(|| panic!("{}", c.render()));
+    let org1 = plan.org("Org1").unwrap();
+    let org2 = plan.org("Org2").unwrap();
+    assert!(org1.enable_node_ous && org2.enable_node_ous);
+    assert_eq!(org1.nodes.len(), 2);
+    assert_eq!(org2.nodes.len(), 1, "the org's own Template wins over the merged one");
+    assert_eq!(org2.users.len(), 3, "Admin + User1 + User2 (0x2), merged from Org1");
+    assert_eq!(org2.namespace, "org2");
+}
