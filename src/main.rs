@@ -67,6 +67,57 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Generate (or reuse) every key and certificate of the network
+    ///
+    /// Writes a crypto store in cryptogen's exact layout (default OUT/crypto-config). Existing
+    /// material is never regenerated: a rebuild with an unchanged topology changes nothing;
+    /// new orgs, nodes and users are signed by the existing CAs (like `cryptogen extend`),
+    /// and an existing cryptogen output given as --crypto-dir is adopted as is. When a
+    /// node's SANs change, only its TLS certificate is re-issued, and the build says so.
+    /// Private keys are written 0600 and never printed.
+    Build {
+        topology: PathBuf,
+        /// Output directory
+        #[arg(short, long)]
+        out: PathBuf,
+        /// The crypto store (default OUT/crypto-config); may be an existing cryptogen output
+        #[arg(long)]
+        crypto_dir: Option<PathBuf>,
+        /// Delete orgs, nodes and users the topology no longer has (listed in the report)
+        #[arg(long)]
+        prune: bool,
+    },
+    /// List every certificate of a crypto store by expiry; exit 3 if any is due
+    ///
+    /// STORE is a build's output directory or a crypto store (any cryptogen tree). Exit
+    /// status 3 when a certificate is expired or expires within --within days, so the
+    /// command can run from monitoring.
+    Certs {
+        store: PathBuf,
+        /// Flag certificates expiring within this many days
+        #[arg(long, default_value_t = 30)]
+        within: i64,
+    },
+    /// Re-issue expiring or chosen leaf certificates from the same CA keys
+    ///
+    /// Renews what a fresh build would issue (same subject, node OU and SANs), signed by the
+    /// org's existing CA, keeping each key unless --rekey. CA certificates are not renewed.
+    Renew {
+        topology: PathBuf,
+        #[arg(short, long)]
+        out: PathBuf,
+        #[arg(long)]
+        crypto_dir: Option<PathBuf>,
+        /// Renew certificates expired or expiring within this many days
+        #[arg(long, required_unless_present = "cert")]
+        within: Option<i64>,
+        /// Renew these: a common name (peer0.org1, User1@org1) or a part of a store path
+        #[arg(long)]
+        cert: Vec<String>,
+        /// Generate new keys too
+        #[arg(long)]
+        rekey: bool,
+    },
     /// Print the resolved network plan: names, namespaces, host names, SANs, ports, images
     ///
     /// This is the model the later stages (crypto, chart) consume; useful to see exactly
@@ -187,6 +238,69 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
                 return Ok(ExitCode::from(1));
             };
             out(&report::render_ports(&report::port_rows(plan, all), format));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Build { topology, out: out_dir, crypto_dir, prune } => {
+            let c = compile_reported(&topology)?;
+            let Some(plan) = &c.plan else {
+                err(&format!("error: {}; nothing was written\n", summary(&c)));
+                return Ok(ExitCode::from(1));
+            };
+            let dir = crypto_dir.unwrap_or_else(|| out_dir.join("crypto-config"));
+            let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let opts = fabchart::crypto::Options { dir: dir.clone(), prune, progress };
+            let r = fabchart::crypto::build(plan, &opts, time::OffsetDateTime::now_utc())?;
+            let mut text = format!(
+                "crypto: {}: created {} orgs, {} nodes, {} users ({} key pairs); reused {} identities\n",
+                dir.display(),
+                r.orgs_created,
+                r.nodes_created,
+                r.users_created,
+                r.key_pairs_created(),
+                r.reused
+            );
+            if r.leftovers > 0 {
+                text += &format!("crypto: removed {} unfinished units of an interrupted build\n", r.leftovers);
+            }
+            for x in &r.reissued {
+                text += &format!("re-issued: {x}\n");
+            }
+            for x in &r.pruned {
+                text += &format!("pruned: {x}\n");
+            }
+            for x in &r.stale {
+                text += &format!("not in the topology (kept; --prune removes it): {x}\n");
+            }
+            out(&text);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Certs { store, within } => {
+            let dir = if store.join("crypto-config").is_dir() { store.join("crypto-config") } else { store };
+            let list = fabchart::crypto::certs::list(&dir)?;
+            let now = time::OffsetDateTime::now_utc();
+            out(&fabchart::crypto::certs::render(&list, now, within));
+            let due = list.iter().filter(|c| fabchart::crypto::certs::due(c, now, within)).count();
+            if due > 0 {
+                err(&format!("{due} of {} certificates are expired or expire within {within} days; renew them with `fabchart renew`\n", list.len()));
+                return Ok(ExitCode::from(3));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Renew { topology, out: out_dir, crypto_dir, within, cert, rekey } => {
+            let c = compile_reported(&topology)?;
+            let Some(plan) = &c.plan else {
+                err(&format!("error: {}\n", summary(&c)));
+                return Ok(ExitCode::from(1));
+            };
+            let dir = crypto_dir.unwrap_or_else(|| out_dir.join("crypto-config"));
+            let opts = fabchart::crypto::certs::RenewOptions { within_days: within, names: cert, rekey };
+            let renewed = fabchart::crypto::certs::renew(plan, &dir, &opts, time::OffsetDateTime::now_utc())?;
+            let mut text = String::new();
+            for r in &renewed {
+                text += &format!("renewed: {r}\n");
+            }
+            text += &format!("renew: {} certificates re-issued{}\n", renewed.len(), if rekey { " with new keys" } else { ", keys kept" });
+            out(&text);
             Ok(ExitCode::SUCCESS)
         }
         Command::Plan { topology, format } => {
