@@ -50,11 +50,18 @@ impl Key {
 
     /// PKCS#8 PEM, `-----BEGIN PRIVATE KEY-----`, as cryptogen writes keys.
     pub fn to_pem(&self) -> String {
-        let pem = match self {
-            Key::Ecdsa { key, .. } => p256::SecretKey::from(key).to_pkcs8_pem(LineEnding::LF),
-            Key::Ed25519 { key, .. } => key.to_pkcs8_pem(LineEnding::LF),
-        };
-        pem.expect("a valid key encodes").to_string()
+        match self {
+            Key::Ecdsa { key, .. } => p256::SecretKey::from(key).to_pkcs8_pem(LineEnding::LF).expect("a valid key encodes").to_string(),
+            Key::Ed25519 { key, .. } => {
+                // PKCS#8 v1 as Go's x509.MarshalPKCS8PrivateKey and OpenSSL write it (RFC 8410):
+                // a fixed prefix, then the 32-byte seed. (ed25519-dalek writes v2, which
+                // OpenSSL 3.0 cannot read.)
+                const PREFIX: [u8; 16] = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
+                let mut der = PREFIX.to_vec();
+                der.extend_from_slice(key.as_bytes());
+                pem_wrap("PRIVATE KEY", &der)
+            }
+        }
     }
 
     /// The public key as it appears in SubjectPublicKeyInfo: the uncompressed point for
@@ -77,6 +84,17 @@ impl Key {
             Key::Ed25519 { .. } => KeyAlgorithm::Ed25519,
         }
     }
+}
+
+fn pem_wrap(label: &str, der: &[u8]) -> String {
+    use base64ct::{Base64, Encoding};
+    let b64 = Base64::encode_string(der);
+    let mut s = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        s.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
+        s.push('\n');
+    }
+    s + &format!("-----END {label}-----\n")
 }
 
 impl rcgen::PublicKeyData for Key {
