@@ -14,14 +14,15 @@ use fabchart::{Compiled, compile_file, examples, multi};
     name = "fabchart",
     version,
     about = "Compile a Hyperledger Fabric network topology for Kubernetes",
-    long_about = "Compile a Hyperledger Fabric network topology for Kubernetes: validate it and plan \
-every namespace, Service, TLS SAN and NodePort. (Crypto material, the Helm chart, packaging and \
-the repository index are the next stages; they are not in this version.)\n\n\
+    long_about = "Compile a Hyperledger Fabric network topology for Kubernetes: validate it, plan \
+every namespace, Service, TLS SAN and NodePort, and generate its crypto material in cryptogen's \
+layout. (The Helm chart, packaging and the repository index are the next stages; they are not \
+in this version.)\n\n\
 A topology is cryptogen's crypto-config.yaml (accepted unchanged) plus fabchart's own keys: \
 the Fabric version and consensus, per-org namespaces, CouchDB, storage, images, NodePorts, \
 channels. Start with `fabchart init`, edit, then `fabchart check`.\n\n\
 Exit status: 0 when the topology is valid (warnings allowed), 1 when it has errors or a file \
-cannot be read or written, 2 for command-line mistakes."
+cannot be read or written, 2 for command-line mistakes, 3 when `certs` finds certificates due."
 )]
 struct Cli {
     #[command(subcommand)]
