@@ -220,6 +220,12 @@ fn check_store(store: &Path, plan: &fabchart::plan::Plan) {
             ski_of(&c).unwrap()
         };
         let (ca_ski, tls_ski) = (ski(&ca), ski(&tlsca));
+        // The Fabric CA server's TLS certificate: a node TLS profile with the CA's SANs.
+        let ca_server = od.join("ca-server/tls");
+        check_profile(&ca_server.join("server.crt"), Kind::TlsNode, Some(&tls_ski));
+        assert!(key_matches(&ca_server.join("server.key"), &ca_server.join("server.crt"), store));
+        let want: Vec<String> = org.ca.server.sans.iter().map(|s| s.to_string()).collect();
+        assert_eq!(fabchart::crypto::cert_sans(&std::fs::read_to_string(ca_server.join("server.crt")).unwrap()).unwrap(), want);
         let nodes = od.join(if kind == "peerOrganizations" { "peers" } else { "orderers" });
         let idents = org
             .nodes
@@ -305,7 +311,7 @@ fn rebuild_is_byte_identical_and_extension_only_adds() {
     assert!(first.contains("created 4 orgs, 8 nodes, 7 users"), "{first}");
     let before = hashes(&out);
     let again = build("values-examples/raft-2.5.yaml", &out, &[]);
-    assert!(again.contains("created 0 orgs, 0 nodes, 0 users (0 key pairs); reused 11"), "{again}");
+    assert!(again.contains("created 0 orgs, 0 nodes, 0 users (0 key pairs); reused 15"), "{again}");
     assert_eq!(before, hashes(&out), "a rebuild changed the store");
 
     // Extend: one more peer in Org1, one more user in Org2, a new org.
@@ -419,9 +425,10 @@ fn an_interrupted_build_leaves_a_usable_store() {
         assert!(!hashes(&store).keys().any(|k| k.contains(".fabchart-tmp-")), "leftovers after the second build");
     }
     assert!(interrupted > 0, "no kill landed mid-build: the test proved nothing");
-    // The completed store holds all 1,094 key pairs and its chains verify.
+    // The completed store holds cryptogen's 1,094 key pairs plus 21 CA server TLS keys,
+    // and its chains verify.
     let keys = files_under(&out.join("crypto-config"), &|k| k.ends_with("_sk") || k.ends_with(".key"));
-    assert_eq!(keys.len(), 1094);
+    assert_eq!(keys.len(), 1094 + 21);
     assert!(verify_chains(&out.join("crypto-config")) > 1000);
     let _ = std::fs::remove_dir_all(&out);
 }
@@ -462,14 +469,14 @@ fn certs_lists_expiry_and_flags_what_is_due() {
     let o = fabchart(&["certs", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let table = stdout(&o);
-    // 2 orgs x (CA + TLS CA) + (1 orderer + 1 peer + 2 admins) x (enrollment + TLS).
-    assert_eq!(table.lines().count(), 1 + 4 + 8, "{table}");
+    // 2 orgs x (CA + TLS CA + CA server TLS) + (1 orderer + 1 peer + 2 admins) x (enrollment + TLS).
+    assert_eq!(table.lines().count(), 1 + 6 + 8, "{table}");
     assert!(table.lines().nth(1).unwrap().contains("  ok  "), "{table}");
     // Everything expires within 11 years: with that window all are due, exit 3.
     let o = fabchart(&["certs", out.to_str().unwrap(), "--within", "4000"]);
     assert_eq!(o.status.code(), Some(3));
     assert!(stdout(&o).lines().skip(1).all(|l| l.contains("RENEW")));
-    assert!(stderr(&o).contains("12 of 12 certificates"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("14 of 14 certificates"), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(&out);
 }
 

@@ -131,6 +131,8 @@ pub struct Report {
     pub orgs_created: usize,
     pub nodes_created: usize,
     pub users_created: usize,
+    /// Fabric CA server TLS certificates (one per org).
+    pub ca_servers_created: usize,
     pub reused: usize,
     /// `what: why` for each re-issued certificate.
     pub reissued: Vec<String>,
@@ -143,7 +145,7 @@ pub struct Report {
 
 impl Report {
     pub fn key_pairs_created(&self) -> usize {
-        self.orgs_created * 2 + (self.nodes_created + self.users_created) * 2
+        self.orgs_created * 2 + (self.nodes_created + self.users_created) * 2 + self.ca_servers_created
     }
 }
 
@@ -289,6 +291,7 @@ fn ensure_org(root: &Path, org: &OrgPlan, version: FabricVersion, now: OffsetDat
 }
 
 enum Outcome {
+    CreatedCaServer,
     Created { user: bool },
     Reused,
     Reissued(String),
@@ -354,6 +357,41 @@ fn ensure_node(root: &Path, org: &OrgPlan, m: &OrgMaterial, n: &NodePlan, versio
     }
     let st = Staging::new(&dir)?;
     write_identity(&st.tmp, org, m, &node_identity(org, n), version, now)?;
+    st.commit()?;
+    Ok(Outcome::Created { user: false })
+}
+
+/// The Fabric CA server's own TLS certificate (cryptogen makes none): issued by the TLS CA
+/// for the plan's CA SANs, in `<org>/ca-server/tls/`, outside cryptogen's `ca/` directory
+/// so that `cryptogen extend` still finds exactly one key and cert there.
+pub fn ca_server_dir(root: &Path, org: &OrgPlan) -> PathBuf {
+    store::org_dir(root, org).join("ca-server")
+}
+
+fn ensure_ca_server(root: &Path, org: &OrgPlan, m: &OrgMaterial, now: OffsetDateTime) -> Result<Outcome, String> {
+    let dir = ca_server_dir(root, org);
+    let sans = &org.ca.server.sans;
+    if dir.exists() {
+        let crt = dir.join("tls/server.crt");
+        let have = cert_sans(&store::read(&crt)?).map_err(|e| format!("{}: {e}", crt.display()))?;
+        let want: Vec<String> = sans.iter().map(|s| s.to_string()).collect();
+        if have == want {
+            return Ok(Outcome::Reused);
+        }
+        reissue_tls(&dir, org, &m.tlsca, &org.ca.common_name, sans, now, "server")?;
+        return Ok(Outcome::Reissued(format!("{}/ca-server/tls/server.crt: SANs changed", org.domain)));
+    }
+    let st = Staging::new(&dir)?;
+    let tls = st.tmp.join("tls");
+    mkdir(&tls)?;
+    let key = Key::generate(KeyAlgorithm::Ecdsa);
+    let cert = profile::tls(&org.ca.subject, &org.ca.common_name, sans, now)?
+        .signed_by(&key, &m.tlsca.issuer())
+        .map_err(|e| format!("cannot sign the CA server's TLS certificate of {}: {e}", org.domain))?
+        .pem();
+    write_new(&tls.join("ca.crt"), m.tlsca.cert_pem.as_bytes(), CERT_MODE)?;
+    write_new(&tls.join("server.crt"), cert.as_bytes(), CERT_MODE)?;
+    write_new(&tls.join("server.key"), key.to_pem().as_bytes(), KEY_MODE)?;
     st.commit()?;
     Ok(Outcome::Created { user: false })
 }
@@ -424,6 +462,7 @@ pub fn build(plan: &Plan, opts: &Options, now: OffsetDateTime) -> Result<Report,
 
     // Phase 2: every node and user, in parallel.
     enum Job<'a> {
+        CaServer(usize),
         Node(usize, &'a NodePlan),
         User(usize, &'a UserPlan),
     }
@@ -432,7 +471,9 @@ pub fn build(plan: &Plan, opts: &Options, now: OffsetDateTime) -> Result<Report,
         .iter()
         .enumerate()
         .flat_map(|(i, o)| {
-            o.nodes.iter().map(move |n| Job::Node(i, n)).chain(o.users.iter().filter(|u| !u.admin).map(move |u| Job::User(i, u)))
+            std::iter::once(Job::CaServer(i))
+                .chain(o.nodes.iter().map(move |n| Job::Node(i, n)))
+                .chain(o.users.iter().filter(|u| !u.admin).map(move |u| Job::User(i, u)))
         })
         .collect();
     let bar = (opts.progress && jobs.len() >= 200).then(|| {
@@ -445,6 +486,10 @@ pub fn build(plan: &Plan, opts: &Options, now: OffsetDateTime) -> Result<Report,
         .par_iter()
         .map(|j| {
             let r = match j {
+                Job::CaServer(i) => ensure_ca_server(root, &plan.orgs[*i], &materials[*i], now).map(|o| match o {
+                    Outcome::Created { .. } => Outcome::CreatedCaServer,
+                    other => other,
+                }),
                 Job::Node(i, n) => ensure_node(root, &plan.orgs[*i], &materials[*i], n, version, now),
                 Job::User(i, u) => ensure_user(root, &plan.orgs[*i], &materials[*i], u, version, now),
             };
@@ -459,6 +504,7 @@ pub fn build(plan: &Plan, opts: &Options, now: OffsetDateTime) -> Result<Report,
     }
     for o in outcomes {
         match o? {
+            Outcome::CreatedCaServer => report.ca_servers_created += 1,
             Outcome::Created { user: false } => report.nodes_created += 1,
             Outcome::Created { user: true } => report.users_created += 1,
             Outcome::Reused => report.reused += 1,
