@@ -6,6 +6,7 @@
 
 pub mod crypto;
 pub mod diag;
+pub mod emit;
 pub mod examples;
 pub mod multi;
 pub mod plan;

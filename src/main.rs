@@ -68,9 +68,12 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
-    /// Generate (or reuse) every key and certificate of the network
+    /// Generate the network's crypto material and its Helm chart
     ///
-    /// Writes a crypto store in cryptogen's exact layout (default OUT/crypto-config). Existing
+    /// Writes OUT/<chart>/ (an umbrella chart with one subchart per org), OUT/secrets/
+    /// (the crypto values files, mode 0600: <chart>-crypto.yaml for the umbrella,
+    /// <org>-crypto.yaml per org) and a crypto store in cryptogen's exact layout (default
+    /// OUT/crypto-config). Existing
     /// material is never regenerated: a rebuild with an unchanged topology changes nothing;
     /// new orgs, nodes and users are signed by the existing CAs (like `cryptogen extend`),
     /// and an existing cryptogen output given as --crypto-dir is adopted as is. When a
@@ -272,7 +275,32 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
             for x in &r.stale {
                 text += &format!("not in the topology (kept; --prune removes it): {x}\n");
             }
+            let e = fabchart::emit::emit(plan, &dir, &out_dir)?;
+            text += &format!(
+                "chart: {} ({} org subcharts); crypto values: {} (mode 0600, private keys: never commit)\n",
+                e.chart_dir.display(),
+                plan.orgs.len(),
+                out_dir.join("secrets").display()
+            );
+            text += &format!("release size (estimate): umbrella {} KiB of Helm's 1024 KiB limit\n", e.umbrella_release / 1024);
             out(&text);
+            let limit = fabchart::emit::RELEASE_LIMIT;
+            if e.umbrella_release > limit * 9 / 10 {
+                let largest = e.org_releases.iter().map(|(_, s)| *s).max().unwrap_or(0);
+                err(&format!(
+                    "warning: the umbrella release would be about {} KiB, over Helm's 1 MiB release limit (Kubernetes rejects larger Secrets);\n  install one release per org instead (largest: {} KiB), e.g.: helm install {} {}/charts/{} -f {}/secrets/{}-crypto.yaml\n",
+                    e.umbrella_release / 1024,
+                    largest / 1024,
+                    plan.orgs[0].slug,
+                    e.chart_dir.display(),
+                    plan.orgs[0].slug,
+                    out_dir.display(),
+                    plan.orgs[0].slug
+                ));
+            }
+            for (slug, size) in e.org_releases.iter().filter(|(_, s)| *s > limit * 9 / 10) {
+                err(&format!("warning: org {slug}'s release would be about {} KiB, near or over Helm's 1 MiB limit; split the org\n", size / 1024));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Certs { store, within } => {

@@ -387,8 +387,16 @@ fn org(t: &Topology, net: &NetworkPlan, o: &OrgSpec, d: &mut Diagnostics) -> Opt
         key_algorithm: user_key,
     }));
     let (storage, images) = merge_resources(net.fabric_version, &t.network.resources, &o.resources);
+    let org_slug = slug(&name);
+    if let Err(e) = names::dns1123_label(&org_slug) {
+        d.error(o.name.as_ref().map(|n| n.span), format!("{label}'s Name gives no usable chart name (`{org_slug}`): {e}"))
+            .add_help("the org's subchart and values files are named after its Name, lower-cased: use letters and digits, e.g. `Org1`");
+    } else if ["global", "fabchart", "tags"].contains(&org_slug.as_str()) {
+        d.error(o.name.as_ref().map(|n| n.span), format!("{label}'s Name `{name}` would be the umbrella chart's reserved values key `{org_slug}`"))
+            .add_help("rename the org, e.g. `GlobalOrg`");
+    }
     let plan = OrgPlan {
-        slug: slug(&name),
+        slug: org_slug,
         name,
         kind: o.kind,
         domain,

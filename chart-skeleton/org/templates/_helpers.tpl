@@ -1,0 +1,93 @@
+{{/*
+Helpers of the org chart. Every name is prefixed with "org." (Helm shares defined names
+across a parent and all its subcharts; every org subchart is a copy of this chart, so
+their definitions are identical and clobbering is harmless).
+*/}}
+
+{{/* The chart label: name-version, "+" replaced as label values require. */}}
+{{- define "org.chart" -}}
+{{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Selector labels of one workload. Call with (dict "ctx" $ "component" "peer" "node" "peer0").
+Selectors are immutable: only stable labels here.
+*/}}
+{{- define "org.selectorLabels" -}}
+app.kubernetes.io/name: {{ .component }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+fabchart.io/node: {{ .node }}
+{{- end }}
+
+{{/* All labels of an object. Same arguments as org.selectorLabels. */}}
+{{- define "org.labels" -}}
+{{ include "org.selectorLabels" . }}
+app.kubernetes.io/component: {{ .component }}
+app.kubernetes.io/part-of: {{ .ctx.Values.global.network }}
+app.kubernetes.io/version: {{ .ctx.Values.global.fabricVersion | quote }}
+app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
+helm.sh/chart: {{ include "org.chart" .ctx }}
+fabchart.io/network: {{ .ctx.Values.global.network }}
+fabchart.io/org: {{ .ctx.Values.org.slug }}
+{{- end }}
+
+{{/* "repository:tag" of a component: (include "org.image" (dict "ctx" $ "component" "peer")) */}}
+{{- define "org.image" -}}
+{{- $i := index .ctx.Values.images .component -}}
+{{ printf "%s:%s" $i.repository $i.tag }}
+{{- end }}
+
+{{/* Pod-level settings shared by every workload: pull secrets, scheduling. Indent 6. */}}
+{{- define "org.podSpec" -}}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/*
+An init container that waits until host:port accepts TCP connections (the talk's start
+order: CA before CLI and peers, Kafka before orderers).
+Call with (dict "ctx" $ "name" "wait-for-ca" "address" "ca.org1.svc.cluster.local:7054").
+*/}}
+{{- define "org.waitFor" -}}
+- name: {{ .name }}
+  image: {{ include "org.image" (dict "ctx" .ctx "component" "busybox") }}
+  imagePullPolicy: {{ .ctx.Values.imagePullPolicy }}
+  command: ["sh", "-c", {{ printf "until nc -z -w 2 %s %s; do echo waiting for %s; sleep 2; done" (splitList ":" .address | first) (splitList ":" .address | last) .address | quote }}]
+{{- end }}
+
+{{/* The crypto values, or a clear failure when the chart is installed without them. */}}
+{{- define "org.crypto" -}}
+{{- if not .Values.crypto -}}
+{{- fail (printf "no crypto material: install with -f OUT/secrets/%s-crypto.yaml (written by fabchart build, mode 0600)" .Values.org.slug) -}}
+{{- end -}}
+{{- end }}
+
+{{/* Probes on the operations endpoint's /healthz. Call with (dict "ctx" $ "port" "operations"). */}}
+{{- define "org.probes" -}}
+{{- if .ctx.Values.probes.enabled }}
+readinessProbe:
+  httpGet: {path: /healthz, port: {{ .port }}}
+  initialDelaySeconds: {{ .ctx.Values.probes.initialDelaySeconds }}
+  periodSeconds: {{ .ctx.Values.probes.periodSeconds }}
+  failureThreshold: {{ .ctx.Values.probes.failureThreshold }}
+livenessProbe:
+  httpGet: {path: /healthz, port: {{ .port }}}
+  initialDelaySeconds: {{ .ctx.Values.probes.initialDelaySeconds }}
+  periodSeconds: {{ .ctx.Values.probes.periodSeconds }}
+  failureThreshold: {{ .ctx.Values.probes.failureThreshold }}
+{{- end }}
+{{- end }}

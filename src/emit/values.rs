@@ -1,0 +1,437 @@
+//! The values an org subchart reads (chart-skeleton/contract/org-values.yaml) and the
+//! crypto values files (contract/org-crypto.yaml), built from the plan and the store.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::crypto::store;
+use crate::plan::{Endpoint, NodeKind, OrgPlan, Plan};
+use crate::topology::{Component, OrgKind};
+
+#[derive(Serialize)]
+pub struct Global {
+    pub network: String,
+    #[serde(rename = "fabricVersion")]
+    pub fabric_version: String,
+    pub consensus: String,
+    #[serde(rename = "clusterDomain")]
+    pub cluster_domain: String,
+}
+
+impl Global {
+    pub fn of(plan: &Plan) -> Global {
+        Global {
+            network: plan.network.name.clone(),
+            fabric_version: plan.network.fabric_version.as_str().into(),
+            consensus: plan.network.consensus.as_str().into(),
+            cluster_domain: plan.network.cluster_domain.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct OrgInfo {
+    name: String,
+    slug: String,
+    kind: OrgKind,
+    #[serde(rename = "mspId")]
+    msp_id: String,
+    domain: String,
+    namespace: String,
+    #[serde(rename = "nodeOUs")]
+    node_ous: bool,
+}
+
+#[derive(Serialize)]
+struct Image {
+    repository: String,
+    tag: String,
+}
+
+#[derive(Serialize)]
+struct Ca {
+    enabled: bool,
+    hostname: String,
+    #[serde(rename = "commonName")]
+    common_name: String,
+    address: String,
+    ports: BTreeMap<&'static str, u16>,
+    #[serde(rename = "nodePorts")]
+    node_ports: BTreeMap<&'static str, u16>,
+}
+
+#[derive(Serialize)]
+struct Peer {
+    hostname: String,
+    #[serde(rename = "commonName")]
+    common_name: String,
+    address: String,
+    #[serde(rename = "chaincodeAddress")]
+    chaincode_address: String,
+    #[serde(rename = "gossipBootstrap")]
+    gossip_bootstrap: String,
+    couchdb: bool,
+    ports: BTreeMap<&'static str, u16>,
+    #[serde(rename = "nodePorts")]
+    node_ports: BTreeMap<&'static str, u16>,
+}
+
+#[derive(Serialize)]
+struct Orderer {
+    hostname: String,
+    #[serde(rename = "commonName")]
+    common_name: String,
+    address: String,
+    ports: BTreeMap<&'static str, u16>,
+    #[serde(rename = "nodePorts")]
+    node_ports: BTreeMap<&'static str, u16>,
+}
+
+#[derive(Serialize)]
+struct Broker {
+    hostname: String,
+    id: u32,
+    address: String,
+}
+
+#[derive(Serialize)]
+struct Zk {
+    hostname: String,
+    id: u32,
+}
+
+#[derive(Serialize)]
+struct Kafka {
+    enabled: bool,
+    brokers: Vec<Broker>,
+    zookeepers: Vec<Zk>,
+    #[serde(rename = "zookeeperConnect")]
+    zookeeper_connect: String,
+}
+
+#[derive(Serialize)]
+struct External {
+    cidr: String,
+    except: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct NetworkPolicy {
+    enabled: bool,
+    external: Vec<External>,
+}
+
+#[derive(Serialize)]
+struct RemoteTlsCas {
+    #[serde(rename = "ordererOrgs")]
+    orderer_orgs: BTreeMap<String, String>,
+    #[serde(rename = "peerOrgs")]
+    peer_orgs: BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+struct Named {
+    #[serde(rename = "commonName")]
+    common_name: String,
+}
+
+#[derive(Serialize)]
+struct Create {
+    create: bool,
+}
+
+#[derive(Serialize)]
+struct Cli {
+    enabled: bool,
+    #[serde(rename = "peerAddress")]
+    peer_address: String,
+}
+
+#[derive(Serialize)]
+struct Probes {
+    enabled: bool,
+    #[serde(rename = "initialDelaySeconds")]
+    initial_delay_seconds: u32,
+    #[serde(rename = "periodSeconds")]
+    period_seconds: u32,
+    #[serde(rename = "failureThreshold")]
+    failure_threshold: u32,
+}
+
+/// An org subchart's values.yaml (public data only).
+#[derive(Serialize)]
+pub struct OrgValues {
+    global: Global,
+    org: OrgInfo,
+    namespace: Create,
+    images: BTreeMap<String, Image>,
+    #[serde(rename = "imagePullPolicy")]
+    image_pull_policy: String,
+    #[serde(rename = "imagePullSecrets")]
+    image_pull_secrets: Vec<BTreeMap<String, String>>,
+    storage: BTreeMap<String, String>,
+    service: BTreeMap<String, String>,
+    resources: BTreeMap<String, BTreeMap<String, String>>,
+    probes: Probes,
+    #[serde(rename = "extraEnv")]
+    extra_env: BTreeMap<String, Vec<BTreeMap<String, String>>>,
+    #[serde(rename = "nodeSelector")]
+    node_selector: BTreeMap<String, String>,
+    tolerations: Vec<BTreeMap<String, String>>,
+    affinity: BTreeMap<String, String>,
+    logging: String,
+    ca: Ca,
+    peers: Vec<Peer>,
+    orderers: Vec<Orderer>,
+    kafka: Kafka,
+    cli: Cli,
+    admin: Named,
+    #[serde(rename = "networkPolicy")]
+    network_policy: NetworkPolicy,
+    #[serde(rename = "remoteTlsCas")]
+    remote_tls_cas: RemoteTlsCas,
+    #[serde(rename = "ordererAddresses")]
+    orderer_addresses: Vec<String>,
+    /// Fabric 1.4: the system channel genesis block (base64), set by the user.
+    #[serde(rename = "genesisBlock")]
+    genesis_block: String,
+}
+
+/// Component names as the chart's values spell them.
+pub fn component_key(c: Component) -> &'static str {
+    match c {
+        Component::Peer => "peer",
+        Component::Orderer => "orderer",
+        Component::CA => "ca",
+        Component::Tools => "tools",
+        Component::CouchDB => "couchdb",
+        Component::Kafka => "kafka",
+        Component::ZooKeeper => "zookeeper",
+    }
+}
+
+fn ports_of(e: &Endpoint) -> (BTreeMap<&'static str, u16>, BTreeMap<&'static str, u16>) {
+    let mut ports = BTreeMap::new();
+    let mut node_ports = BTreeMap::new();
+    for p in e.ports.iter().filter(|p| p.service) {
+        ports.insert(p.name, p.container_port);
+        if let Some(np) = p.node_port {
+            node_ports.insert(p.name, np);
+        }
+    }
+    (ports, node_ports)
+}
+
+/// The TLS CA certificate of every org, by org Name (public).
+pub fn tls_cas(plan: &Plan, store_dir: &Path) -> Result<BTreeMap<String, String>, String> {
+    let mut out = BTreeMap::new();
+    for o in &plan.orgs {
+        let p = store::find(&store::org_dir(store_dir, o).join("tlsca"), ".pem")
+            .ok_or_else(|| format!("no TLS CA certificate for {} in {}", o.name, store_dir.display()))?;
+        out.insert(o.name.clone(), store::read(&p)?);
+    }
+    Ok(out)
+}
+
+pub fn org_values(plan: &Plan, org: &OrgPlan, tls_cas: &BTreeMap<String, String>) -> OrgValues {
+    let (ca_ports, ca_node_ports) = ports_of(&org.ca.server);
+    let peers: Vec<&crate::plan::NodePlan> = org.nodes.iter().filter(|n| n.kind == NodeKind::Peer).collect();
+    let peer_values = peers
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let (ports, node_ports) = ports_of(&n.endpoint);
+            let next = peers[(i + 1) % peers.len()];
+            Peer {
+                hostname: n.endpoint.hostname.clone(),
+                common_name: n.common_name.clone(),
+                address: n.endpoint.address.clone(),
+                chaincode_address: format!("{}:7052", n.endpoint.dns.fqdn),
+                gossip_bootstrap: next.endpoint.address.clone(),
+                couchdb: n.couchdb,
+                ports,
+                node_ports,
+            }
+        })
+        .collect();
+    let orderers = org
+        .nodes
+        .iter()
+        .filter(|n| n.kind == NodeKind::Orderer)
+        .map(|n| {
+            let (ports, node_ports) = ports_of(&n.endpoint);
+            Orderer { hostname: n.endpoint.hostname.clone(), common_name: n.common_name.clone(), address: n.endpoint.address.clone(), ports, node_ports }
+        })
+        .collect();
+    let first_orderer_org = plan.orgs.iter().find(|o| o.kind == OrgKind::Orderer).map(|o| o.name.as_str());
+    let kafka = match (&plan.kafka, first_orderer_org == Some(org.name.as_str())) {
+        (Some(k), true) => Kafka {
+            enabled: true,
+            brokers: k.brokers.iter().enumerate().map(|(i, b)| Broker { hostname: b.hostname.clone(), id: i as u32, address: b.address.clone() }).collect(),
+            zookeepers: k.zookeepers.iter().enumerate().map(|(i, z)| Zk { hostname: z.hostname.clone(), id: i as u32 + 1 }).collect(),
+            zookeeper_connect: k.zookeepers.iter().map(|z| z.address.clone()).collect::<Vec<_>>().join(","),
+        },
+        _ => Kafka { enabled: false, brokers: vec![], zookeepers: vec![], zookeeper_connect: String::new() },
+    };
+    let mut images: BTreeMap<String, Image> = org
+        .images
+        .iter()
+        .map(|(c, i)| (component_key(*c).to_string(), Image { repository: i.repository.clone(), tag: i.tag.clone() }))
+        .collect();
+    images.insert("busybox".into(), Image { repository: "busybox".into(), tag: "1.36".into() });
+    let mut storage: BTreeMap<String, String> =
+        org.storage.sizes.iter().map(|(c, s)| (component_key(*c).to_string(), s.clone())).collect();
+    storage.insert("className".into(), org.storage.class.clone().unwrap_or_default());
+    let components = ["peer", "couchdb", "orderer", "ca", "cli", "kafka", "zookeeper"];
+    let remote = |kind: OrgKind| -> BTreeMap<String, String> {
+        plan.orgs
+            .iter()
+            .filter(|o| o.kind == kind && o.name != org.name)
+            .filter_map(|o| tls_cas.get(&o.name).map(|c| (o.name.clone(), c.clone())))
+            .collect()
+    };
+    OrgValues {
+        global: Global::of(plan),
+        org: OrgInfo {
+            name: org.name.clone(),
+            slug: org.slug.clone(),
+            kind: org.kind,
+            msp_id: org.msp_id.clone(),
+            domain: org.domain.clone(),
+            namespace: org.namespace.clone(),
+            node_ous: org.enable_node_ous,
+        },
+        namespace: Create { create: true },
+        images,
+        image_pull_policy: "IfNotPresent".into(),
+        image_pull_secrets: vec![],
+        storage,
+        service: BTreeMap::from([("type".to_string(), if plan.network.node_ports.enabled { "NodePort" } else { "ClusterIP" }.to_string())]),
+        resources: components.iter().map(|c| (c.to_string(), BTreeMap::new())).collect(),
+        probes: Probes { enabled: true, initial_delay_seconds: 10, period_seconds: 10, failure_threshold: 6 },
+        extra_env: ["peer", "orderer", "ca", "couchdb", "cli"].iter().map(|c| (c.to_string(), vec![])).collect(),
+        node_selector: BTreeMap::new(),
+        tolerations: vec![],
+        affinity: BTreeMap::new(),
+        logging: "INFO".into(),
+        ca: Ca {
+            enabled: true,
+            hostname: org.ca.server.service.clone(),
+            common_name: org.ca.common_name.clone(),
+            address: org.ca.server.address.clone(),
+            ports: ca_ports,
+            node_ports: ca_node_ports,
+        },
+        peers: peer_values,
+        orderers,
+        kafka,
+        cli: Cli { enabled: true, peer_address: peers.first().map(|p| p.endpoint.address.clone()).unwrap_or_default() },
+        admin: Named { common_name: org.users.iter().find(|u| u.admin).map(|u| u.common_name.clone()).unwrap_or_default() },
+        network_policy: NetworkPolicy { enabled: true, external: vec![External { cidr: "0.0.0.0/0".into(), except: vec![] }] },
+        remote_tls_cas: RemoteTlsCas { orderer_orgs: remote(OrgKind::Orderer), peer_orgs: remote(OrgKind::Peer) },
+        orderer_addresses: plan
+            .orgs
+            .iter()
+            .filter(|o| o.kind == OrgKind::Orderer)
+            .flat_map(|o| o.nodes.iter().map(|n| n.endpoint.address.clone()))
+            .collect(),
+        genesis_block: String::new(),
+    }
+}
+
+// ---- crypto values (secret) ----
+
+#[derive(Serialize)]
+struct CaCrypto {
+    cert: String,
+    key: String,
+    #[serde(rename = "tlsCert")]
+    tls_cert: String,
+    #[serde(rename = "tlsKey")]
+    tls_key: String,
+    #[serde(rename = "bootstrapUser")]
+    bootstrap_user: String,
+    #[serde(rename = "bootstrapPassword")]
+    bootstrap_password: String,
+}
+
+#[derive(Serialize)]
+struct Pem {
+    cert: String,
+}
+
+#[derive(Serialize)]
+struct Identity {
+    signcert: String,
+    key: String,
+    #[serde(rename = "keyFile")]
+    key_file: String,
+    #[serde(rename = "tlsCert")]
+    tls_cert: String,
+    #[serde(rename = "tlsKey")]
+    tls_key: String,
+    #[serde(rename = "couchdbPassword", skip_serializing_if = "Option::is_none")]
+    couchdb_password: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct OrgCrypto {
+    ca: CaCrypto,
+    tlsca: Pem,
+    admincert: String,
+    nodes: BTreeMap<String, Identity>,
+    admin: Identity,
+}
+
+/// A password derived from a private key: stable across builds, secret as the key is.
+fn derive(secret: &str, label: &str) -> String {
+    let d = Sha256::digest(format!("fabchart:{label}:{secret}").as_bytes());
+    store::hex(&d[..16])
+}
+
+fn identity(dir: &Path, cn: &str, tls_stem: &str, couchdb: bool) -> Result<Identity, String> {
+    let keystore = dir.join("msp/keystore");
+    let key_path = store::find(&keystore, "_sk").ok_or_else(|| format!("no key in {}", keystore.display()))?;
+    let key = store::read(&key_path)?;
+    Ok(Identity {
+        signcert: store::read(&dir.join("msp/signcerts").join(format!("{cn}-cert.pem")))?,
+        key_file: key_path.file_name().unwrap_or_default().to_string_lossy().into_owned(),
+        couchdb_password: couchdb.then(|| derive(&key, "couchdb")),
+        key,
+        tls_cert: store::read(&dir.join("tls").join(format!("{tls_stem}.crt")))?,
+        tls_key: store::read(&dir.join("tls").join(format!("{tls_stem}.key")))?,
+    })
+}
+
+pub fn org_crypto(store_dir: &Path, org: &OrgPlan) -> Result<OrgCrypto, String> {
+    let od = store::org_dir(store_dir, org);
+    let ca_key_path = store::find(&od.join("ca"), "_sk").ok_or_else(|| format!("no CA key in {}", od.join("ca").display()))?;
+    let ca_key = store::read(&ca_key_path)?;
+    let ca_cert = store::read(&store::find(&od.join("ca"), ".pem").ok_or("no CA certificate")?)?;
+    let server = crate::crypto::ca_server_dir(store_dir, org).join("tls");
+    let admin = org.users.iter().find(|u| u.admin).ok_or("no Admin")?;
+    let admin_dir = store::user_dir(store_dir, org, admin);
+    let mut nodes = BTreeMap::new();
+    for n in &org.nodes {
+        let dir = store::nodes_dir(store_dir, org).join(&n.common_name);
+        nodes.insert(n.endpoint.hostname.clone(), identity(&dir, &n.common_name, "server", n.couchdb)?);
+    }
+    let admin_identity = identity(&admin_dir, &admin.common_name, "client", false)?;
+    Ok(OrgCrypto {
+        ca: CaCrypto {
+            cert: ca_cert,
+            bootstrap_password: derive(&ca_key, "ca-bootstrap"),
+            key: ca_key,
+            tls_cert: store::read(&server.join("server.crt"))?,
+            tls_key: store::read(&server.join("server.key"))?,
+            bootstrap_user: "admin".into(),
+        },
+        tlsca: Pem { cert: store::read(&store::find(&od.join("tlsca"), ".pem").ok_or("no TLS CA certificate")?)? },
+        admincert: admin_identity.signcert.clone(),
+        nodes,
+        admin: admin_identity,
+    })
+}
