@@ -31,7 +31,11 @@ pub fn port_rows(plan: &Plan, all: bool) -> Vec<PortRow> {
                 org: org.to_string(),
                 node: e.hostname.clone(),
                 namespace: e.namespace.clone(),
-                service: e.service.clone(),
+                // A published port lives on the node's NodePort Service.
+                service: match (&e.node_port_service, p.node_port) {
+                    (Some(np), Some(_)) => np.clone(),
+                    _ => e.service.clone(),
+                },
                 port: p.container_port,
                 node_port: p.node_port,
             })

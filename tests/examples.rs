@@ -40,10 +40,10 @@ fn talk_ports_follow_the_talks_formula() {
     assert_eq!(
         stdout(&out),
         "org,node,namespace,service,port,nodePort\n\
-         Org1,ca,org1,ca,7054,30000\n\
-         Org1,peer0,org1,peer0,7051,30001\n\
-         Org1,peer0,org1,peer0,7052,30002\n\
-         Orderer,orderer0,orgorderer1,orderer0,7050,32701\n"
+         Org1,ca,org1,ca-nodeport,7054,30000\n\
+         Org1,peer0,org1,peer0-nodeport,7051,30001\n\
+         Org1,peer0,org1,peer0-nodeport,7052,30002\n\
+         Orderer,orderer0,orgorderer1,orderer0-nodeport,7050,32701\n"
     );
 }
 

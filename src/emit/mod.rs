@@ -204,8 +204,15 @@ pub fn emit(plan: &Plan, store_dir: &Path, out: &Path) -> Result<Emitted, String
     secrets.push(p);
 
     // Estimates of the release sizes (see `release_estimate`).
-    let umbrella_release = release_estimate(&staging, &umbrella_text);
-    let org_releases = org_sizes.iter().map(|(slug, text)| (slug.clone(), release_estimate(&staging.join("charts").join(slug), text))).collect();
+    let nodes_of = |o: &OrgPlan| o.nodes.len() + plan.kafka.as_ref().filter(|_| plan.orgs.iter().find(|x| x.kind == OrgKind::Orderer).is_some_and(|x| x.name == o.name)).map_or(0, |k| k.brokers.len() + k.zookeepers.len());
+    let all_nodes: usize = plan.orgs.iter().map(nodes_of).sum();
+    let umbrella_release = release_estimate(&staging, &umbrella_text, all_nodes, plan.orgs.len());
+    let org_releases = plan
+        .orgs
+        .iter()
+        .zip(&org_sizes)
+        .map(|(o, (slug, text))| (slug.clone(), release_estimate(&staging.join("charts").join(slug), text, nodes_of(o), 1)))
+        .collect();
 
     // Swap the chart in whole.
     if chart_dir.exists() {
@@ -236,20 +243,30 @@ pub fn find_private_key(dir: &Path) -> Option<PathBuf> {
     None
 }
 
-/// Estimates the size of the Secret in which Helm stores a release: base64(gzip(JSON of
-/// the chart files, values, and the rendered manifest)). The manifest is dominated by the
-/// crypto material, which appears twice (as values and base64-encoded in Secrets). Tested
-/// against Helm 4's own figure in tests/chart.rs.
-pub fn release_estimate(chart: &Path, crypto_values: &str) -> usize {
+/// Estimates the size of the Secret in which Helm stores a release: base64(gzip(JSON)).
+/// Helm stores the top chart's own files (base64, not its subcharts), the values and the
+/// rendered manifest. The crypto values appear twice (as values, and base64-encoded in
+/// Secrets and ConfigMaps); the rest of the manifest grows with nodes and orgs. The
+/// per-node and per-org costs were fitted against `helm install --dry-run=client -o json |
+/// gzip -9 | base64` (Helm 4.1.4) on the examples; tests/chart.rs holds the estimate
+/// within 40% of Helm's figure.
+pub fn release_estimate(chart: &Path, crypto_values: &str, nodes: usize, orgs: usize) -> usize {
     use base64ct::{Base64, Encoding};
-    let mut buf: Vec<u8> = Vec::new();
+    let gz = |data: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let _ = e.write_all(data);
+        e.finish().map(|v| v.len()).unwrap_or(0)
+    };
+    let mut own: Vec<u8> = Vec::new();
     let mut stack = vec![chart.to_path_buf()];
     let mut files = vec![];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
             let p = e.path();
             if p.is_dir() {
-                stack.push(p);
+                if p != chart.join("charts") {
+                    stack.push(p);
+                }
             } else {
                 files.push(p);
             }
@@ -258,14 +275,9 @@ pub fn release_estimate(chart: &Path, crypto_values: &str) -> usize {
     files.sort();
     for p in files {
         if let Ok(b) = std::fs::read(&p) {
-            // Templates and files are stored base64-encoded in the release JSON.
-            buf.extend_from_slice(Base64::encode_string(&b).as_bytes());
+            own.extend_from_slice(Base64::encode_string(&b).as_bytes());
         }
     }
-    buf.extend_from_slice(crypto_values.as_bytes());
-    buf.extend_from_slice(Base64::encode_string(crypto_values.as_bytes()).as_bytes());
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    let _ = gz.write_all(&buf);
-    let compressed = gz.finish().unwrap_or_default().len();
-    compressed.div_ceil(3) * 4
+    let crypto = gz(crypto_values.as_bytes());
+    (gz(&own) * 4 / 3) + crypto * 8 / 3 + nodes * 450 + orgs * 6000
 }

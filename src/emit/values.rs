@@ -61,6 +61,9 @@ struct Ca {
     ports: BTreeMap<&'static str, u16>,
     #[serde(rename = "nodePorts")]
     node_ports: BTreeMap<&'static str, u16>,
+    /// The Service publishing `nodePorts` ("" when none): `<hostname>-nodeport`.
+    #[serde(rename = "nodePortService")]
+    node_port_service: String,
 }
 
 #[derive(Serialize)]
@@ -77,6 +80,9 @@ struct Peer {
     ports: BTreeMap<&'static str, u16>,
     #[serde(rename = "nodePorts")]
     node_ports: BTreeMap<&'static str, u16>,
+    /// The Service publishing `nodePorts` ("" when none): `<hostname>-nodeport`.
+    #[serde(rename = "nodePortService")]
+    node_port_service: String,
 }
 
 #[derive(Serialize)]
@@ -88,6 +94,9 @@ struct Orderer {
     ports: BTreeMap<&'static str, u16>,
     #[serde(rename = "nodePorts")]
     node_ports: BTreeMap<&'static str, u16>,
+    /// The Service publishing `nodePorts` ("" when none): `<hostname>-nodeport`.
+    #[serde(rename = "nodePortService")]
+    node_port_service: String,
 }
 
 #[derive(Serialize)]
@@ -254,6 +263,7 @@ pub fn org_values(plan: &Plan, org: &OrgPlan, tls_cas: &BTreeMap<String, String>
                 couchdb: n.couchdb,
                 ports,
                 node_ports,
+                node_port_service: n.endpoint.node_port_service.clone().unwrap_or_default(),
             }
         })
         .collect();
@@ -263,7 +273,14 @@ pub fn org_values(plan: &Plan, org: &OrgPlan, tls_cas: &BTreeMap<String, String>
         .filter(|n| n.kind == NodeKind::Orderer)
         .map(|n| {
             let (ports, node_ports) = ports_of(&n.endpoint);
-            Orderer { hostname: n.endpoint.hostname.clone(), common_name: n.common_name.clone(), address: n.endpoint.address.clone(), ports, node_ports }
+            Orderer {
+                hostname: n.endpoint.hostname.clone(),
+                common_name: n.common_name.clone(),
+                address: n.endpoint.address.clone(),
+                ports,
+                node_ports,
+                node_port_service: n.endpoint.node_port_service.clone().unwrap_or_default(),
+            }
         })
         .collect();
     let first_orderer_org = plan.orgs.iter().find(|o| o.kind == OrgKind::Orderer).map(|o| o.name.as_str());
@@ -324,6 +341,7 @@ pub fn org_values(plan: &Plan, org: &OrgPlan, tls_cas: &BTreeMap<String, String>
             address: org.ca.server.address.clone(),
             ports: ca_ports,
             node_ports: ca_node_ports,
+            node_port_service: org.ca.server.node_port_service.clone().unwrap_or_default(),
         },
         peers: peer_values,
         orderers,

@@ -30,6 +30,9 @@ pub(crate) struct OrgSrc {
     pub nodes: Vec<NodeSrc>,
 }
 
+/// Suffix of the Service that publishes a node's NodePorts.
+pub const NODEPORT_SUFFIX: &str = "-nodeport";
+
 /// Nodes and users of a whole network, at most.
 const MAX_NETWORK_NODES: i64 = 20_000;
 
@@ -100,6 +103,7 @@ pub(crate) fn endpoint(
         hostname: hostname.to_string(),
         namespace: namespace.to_string(),
         address: format!("{}:{main_port}", dns.fqdn),
+        node_port_service: None, // set by ports::assign
         service,
         dns,
         external_hosts,
@@ -342,6 +346,16 @@ fn org(t: &Topology, net: &NetworkPlan, o: &OrgSpec, d: &mut Diagnostics) -> Opt
             continue;
         }
         let svc = r.hostname.to_ascii_lowercase();
+        if svc == "admin" {
+            d.error(Some(r.src.host_span), format!("{what}: `admin` is reserved for the org's Admin identity (its Secret is admin-tls-msp)"))
+                .add_help("rename the node");
+            continue;
+        }
+        if net.node_ports.enabled && svc.len() + NODEPORT_SUFFIX.len() > 63 {
+            d.error(Some(r.src.host_span), format!("{what}: host name `{}` is too long for its NodePort Service `{svc}{NODEPORT_SUFFIX}` (63 characters at most)", r.hostname))
+                .add_help(format!("use a host name of at most {} characters", 63 - NODEPORT_SUFFIX.len()));
+            continue;
+        }
         if let Some((_, _, first)) = hosts_seen.iter().find(|(s, c, _)| *s == svc || *c == cn.to_ascii_lowercase()) {
             d.error(Some(r.src.span), format!("{what} is named `{}` ({cn}), like {first} of the same org", r.hostname))
                 .add_help("cryptogen would silently keep only the first; rename one of them (or change Template.Start)");

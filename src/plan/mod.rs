@@ -157,8 +157,14 @@ pub struct Endpoint {
     /// Host name as cryptogen names it (`peer0`, `orderer0`, `ca`).
     pub hostname: String,
     pub namespace: String,
-    /// Kubernetes Service name (the host name, lower-cased).
+    /// Kubernetes Service name (the host name, lower-cased): a ClusterIP Service with every
+    /// port; its DNS names are what other nodes dial and what the TLS certificate holds.
     pub service: String,
+    /// The Service that publishes the planned NodePorts (`<service>-nodeport`), when any:
+    /// it carries only those ports, so Kubernetes allocates no NodePort of its own that
+    /// could take another org's planned one.
+    #[serde(rename = "nodePortService", skip_serializing_if = "Option::is_none")]
+    pub node_port_service: Option<String>,
     pub dns: DnsNames,
     /// `host:port` other nodes dial (the Service's cluster FQDN and the main port).
     pub address: String,

@@ -146,8 +146,9 @@ pub(crate) fn assign(s: &NodePortScheme, spec: &NodePortsSpec, orgs: &mut [OrgPl
                 continue;
             }
             claims.insert(port, Claim { owner: owner.clone(), orderer: o.kind == OrgKind::Orderer });
-            let slot = if node == usize::MAX { &mut o.ca.server.ports[pi] } else { &mut o.nodes[node].endpoint.ports[pi] };
-            slot.node_port = Some(port as u16);
+            let ep = if node == usize::MAX { &mut o.ca.server } else { &mut o.nodes[node].endpoint };
+            ep.ports[pi].node_port = Some(port as u16);
+            ep.node_port_service = Some(format!("{}{}", ep.service, super::build::NODEPORT_SUFFIX));
         }
         if let Some((port, owner, span, first, across)) = clashes.first() {
             let more = if clashes.len() > 1 { format!(" (and {} more of its ports)", clashes.len() - 1) } else { String::new() };

@@ -91,3 +91,39 @@ livenessProbe:
   failureThreshold: {{ .ctx.Values.probes.failureThreshold }}
 {{- end }}
 {{- end }}
+
+{{/*
+The Service that publishes a node's planned NodePorts, and only those: a NodePort Service
+allocates a node port for every port it has, and a dynamically allocated one could take
+another org's planned port. The node's own Service (its DNS names are its TLS SANs) stays
+ClusterIP with every port. Nothing is rendered for service.type ClusterIP or when the node
+has no planned NodePort.
+Call with (dict "ctx" $ "component" "peer" "node" $p.hostname "name" $p.nodePortService
+"ports" $p.ports "nodePorts" $p.nodePorts).
+*/}}
+{{- define "org.publishService" -}}
+{{- if and .name .nodePorts (ne .ctx.Values.service.type "ClusterIP") }}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ .name }}
+  namespace: {{ .ctx.Values.org.namespace }}
+  labels:
+    {{- include "org.labels" (dict "ctx" .ctx "component" .component "node" .node) | nindent 4 }}
+spec:
+  type: {{ .ctx.Values.service.type }}
+  selector:
+    {{- include "org.selectorLabels" (dict "ctx" .ctx "component" .component "node" .node) | nindent 4 }}
+  ports:
+    {{- range $name, $nodePort := .nodePorts }}
+    - name: {{ $name }}
+      protocol: TCP
+      port: {{ index $.ports $name }}
+      targetPort: {{ $name }}
+      {{- if eq $.ctx.Values.service.type "NodePort" }}
+      nodePort: {{ $nodePort }}
+      {{- end }}
+    {{- end }}
+{{- end }}
+{{- end }}
