@@ -13,11 +13,11 @@ use fabchart::{Compiled, compile_file, examples, multi};
 #[command(
     name = "fabchart",
     version,
-    about = "Compile a Hyperledger Fabric network topology for Kubernetes",
+    about = "Compile a Hyperledger Fabric network topology into a Helm chart",
     long_about = "Compile a Hyperledger Fabric network topology for Kubernetes: validate it, plan \
-every namespace, Service, TLS SAN and NodePort, and generate its crypto material in cryptogen's \
-layout. (The Helm chart, packaging and the repository index are the next stages; they are not \
-in this version.)\n\n\
+every namespace, Service, TLS SAN and NodePort, generate its crypto material in cryptogen's \
+layout, and emit a Helm chart (an umbrella with one subchart per org). (Packaging and the \
+repository index are the next stages; they are not in this version.)\n\n\
 A topology is cryptogen's crypto-config.yaml (accepted unchanged) plus fabchart's own keys: \
 the Fabric version and consensus, per-org namespaces, CouchDB, storage, images, NodePorts, \
 channels. Start with `fabchart init`, edit, then `fabchart check`.\n\n\
