@@ -51,9 +51,9 @@ struct Image {
     tag: String,
 }
 
+/// What every Service-backed node (CA, peer, orderer) tells the templates.
 #[derive(Serialize)]
-struct Ca {
-    enabled: bool,
+struct Node {
     hostname: String,
     #[serde(rename = "commonName")]
     common_name: String,
@@ -66,37 +66,43 @@ struct Ca {
     node_port_service: String,
 }
 
+impl Node {
+    fn of(e: &Endpoint, common_name: &str) -> Node {
+        let mut ports = BTreeMap::new();
+        let mut node_ports = BTreeMap::new();
+        for p in e.ports.iter().filter(|p| p.service) {
+            ports.insert(p.name, p.container_port);
+            if let Some(np) = p.node_port {
+                node_ports.insert(p.name, np);
+            }
+        }
+        Node {
+            hostname: e.hostname.clone(),
+            common_name: common_name.to_string(),
+            address: e.address.clone(),
+            ports,
+            node_ports,
+            node_port_service: e.node_port_service.clone().unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Ca {
+    enabled: bool,
+    #[serde(flatten)]
+    node: Node,
+}
+
 #[derive(Serialize)]
 struct Peer {
-    hostname: String,
-    #[serde(rename = "commonName")]
-    common_name: String,
-    address: String,
+    #[serde(flatten)]
+    node: Node,
     #[serde(rename = "chaincodeAddress")]
     chaincode_address: String,
     #[serde(rename = "gossipBootstrap")]
     gossip_bootstrap: String,
     couchdb: bool,
-    ports: BTreeMap<&'static str, u16>,
-    #[serde(rename = "nodePorts")]
-    node_ports: BTreeMap<&'static str, u16>,
-    /// The Service publishing `nodePorts` ("" when none): `<hostname>-nodeport`.
-    #[serde(rename = "nodePortService")]
-    node_port_service: String,
-}
-
-#[derive(Serialize)]
-struct Orderer {
-    hostname: String,
-    #[serde(rename = "commonName")]
-    common_name: String,
-    address: String,
-    ports: BTreeMap<&'static str, u16>,
-    #[serde(rename = "nodePorts")]
-    node_ports: BTreeMap<&'static str, u16>,
-    /// The Service publishing `nodePorts` ("" when none): `<hostname>-nodeport`.
-    #[serde(rename = "nodePortService")]
-    node_port_service: String,
 }
 
 #[derive(Serialize)]
@@ -194,7 +200,7 @@ pub struct OrgValues {
     logging: String,
     ca: Ca,
     peers: Vec<Peer>,
-    orderers: Vec<Orderer>,
+    orderers: Vec<Node>,
     kafka: Kafka,
     cli: Cli,
     admin: Named,
@@ -222,18 +228,6 @@ pub fn component_key(c: Component) -> &'static str {
     }
 }
 
-fn ports_of(e: &Endpoint) -> (BTreeMap<&'static str, u16>, BTreeMap<&'static str, u16>) {
-    let mut ports = BTreeMap::new();
-    let mut node_ports = BTreeMap::new();
-    for p in e.ports.iter().filter(|p| p.service) {
-        ports.insert(p.name, p.container_port);
-        if let Some(np) = p.node_port {
-            node_ports.insert(p.name, np);
-        }
-    }
-    (ports, node_ports)
-}
-
 /// The TLS CA certificate of every org, by org Name (public).
 pub fn tls_cas(plan: &Plan, store_dir: &Path) -> Result<BTreeMap<String, String>, String> {
     let mut out = BTreeMap::new();
@@ -246,42 +240,22 @@ pub fn tls_cas(plan: &Plan, store_dir: &Path) -> Result<BTreeMap<String, String>
 }
 
 pub fn org_values(plan: &Plan, org: &OrgPlan, tls_cas: &BTreeMap<String, String>) -> OrgValues {
-    let (ca_ports, ca_node_ports) = ports_of(&org.ca.server);
     let peers: Vec<&crate::plan::NodePlan> = org.nodes.iter().filter(|n| n.kind == NodeKind::Peer).collect();
     let peer_values = peers
         .iter()
         .enumerate()
-        .map(|(i, n)| {
-            let (ports, node_ports) = ports_of(&n.endpoint);
-            let next = peers[(i + 1) % peers.len()];
-            Peer {
-                hostname: n.endpoint.hostname.clone(),
-                common_name: n.common_name.clone(),
-                address: n.endpoint.address.clone(),
-                chaincode_address: format!("{}:7052", n.endpoint.dns.fqdn),
-                gossip_bootstrap: next.endpoint.address.clone(),
-                couchdb: n.couchdb,
-                ports,
-                node_ports,
-                node_port_service: n.endpoint.node_port_service.clone().unwrap_or_default(),
-            }
+        .map(|(i, n)| Peer {
+            node: Node::of(&n.endpoint, &n.common_name),
+            chaincode_address: format!("{}:7052", n.endpoint.dns.fqdn),
+            gossip_bootstrap: peers[(i + 1) % peers.len()].endpoint.address.clone(),
+            couchdb: n.couchdb,
         })
         .collect();
     let orderers = org
         .nodes
         .iter()
         .filter(|n| n.kind == NodeKind::Orderer)
-        .map(|n| {
-            let (ports, node_ports) = ports_of(&n.endpoint);
-            Orderer {
-                hostname: n.endpoint.hostname.clone(),
-                common_name: n.common_name.clone(),
-                address: n.endpoint.address.clone(),
-                ports,
-                node_ports,
-                node_port_service: n.endpoint.node_port_service.clone().unwrap_or_default(),
-            }
-        })
+        .map(|n| Node::of(&n.endpoint, &n.common_name))
         .collect();
     let first_orderer_org = plan.orgs.iter().find(|o| o.kind == OrgKind::Orderer).map(|o| o.name.as_str());
     let kafka = match (&plan.kafka, first_orderer_org == Some(org.name.as_str())) {
@@ -334,15 +308,7 @@ pub fn org_values(plan: &Plan, org: &OrgPlan, tls_cas: &BTreeMap<String, String>
         tolerations: vec![],
         affinity: BTreeMap::new(),
         logging: "INFO".into(),
-        ca: Ca {
-            enabled: true,
-            hostname: org.ca.server.service.clone(),
-            common_name: org.ca.common_name.clone(),
-            address: org.ca.server.address.clone(),
-            ports: ca_ports,
-            node_ports: ca_node_ports,
-            node_port_service: org.ca.server.node_port_service.clone().unwrap_or_default(),
-        },
+        ca: Ca { enabled: true, node: Node::of(&org.ca.server, &org.ca.common_name) },
         peers: peer_values,
         orderers,
         kafka,
