@@ -9,10 +9,12 @@ pub mod diag;
 pub mod emit;
 pub mod examples;
 pub mod multi;
+pub mod package;
 pub mod plan;
 pub mod report;
 pub mod topology;
 pub mod validate;
+pub mod version;
 
 use diag::Diagnostics;
 use plan::Plan;

@@ -29,6 +29,12 @@ struct Cli {
     command: Command,
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Bump {
+    /// Major, minor or patch, from the changes
+    Auto,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Write an example topology to start from
@@ -90,7 +96,44 @@ enum Command {
         /// Delete orgs, nodes and users the topology no longer has (listed in the report)
         #[arg(long)]
         prune: bool,
+        /// Version the chart from what changed since the last build (recorded in
+        /// OUT/fabchart-plan.json): major for removals, renames, namespace or NodePort
+        /// changes; minor for additions; patch for other values
+        #[arg(long, value_enum)]
+        bump: Option<Bump>,
     },
+    /// Package a chart directory into a byte-reproducible archive
+    ///
+    /// Writes DIST/<name>-<version>.tgz in `helm package`'s layout (Chart.yaml first,
+    /// subcharts unpacked under charts/, .helmignore honoured, mode 0644, uid/gid 0) with
+    /// sorted entries, a fixed timestamp (SOURCE_DATE_EPOCH when set, else 0) and gzip
+    /// header time 0: packaging the same chart twice gives the same sha256. Refuses any
+    /// PEM private key or crypto values file, naming the file.
+    Package {
+        chart_dir: PathBuf,
+        /// Output directory
+        #[arg(short, long, default_value = ".")]
+        destination: PathBuf,
+    },
+    /// Write DIST/index.yaml for the chart archives in DIST, as `helm repo index` does
+    ///
+    /// Entries newest version first, with sha256 digests; times from SOURCE_DATE_EPOCH or
+    /// the archives, so a re-run changes nothing. --merge keeps an older index's entries
+    /// and their created times.
+    Index {
+        dist: PathBuf,
+        /// Base URL of the repository (urls become URL/<file>)
+        #[arg(long)]
+        url: Option<String>,
+        /// An existing index.yaml whose entries to keep
+        #[arg(long)]
+        merge: Option<PathBuf>,
+    },
+    /// Show how a network changes between two topologies (or recorded plans)
+    ///
+    /// OLD and NEW are topology files or fabchart-plan.json records. Prints each change
+    /// with its SemVer level and the bump `build --bump auto` would make.
+    Diff { old: PathBuf, new: PathBuf },
     /// List every certificate of a crypto store by expiry; exit 3 if any is due
     ///
     /// STORE is a build's output directory or a crypto store (any cryptogen tree). Exit
@@ -244,12 +287,14 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
             out(&report::render_ports(&report::port_rows(plan, all), format));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Build { topology, out: out_dir, crypto_dir, prune } => {
+        Command::Build { topology, out: out_dir, crypto_dir, prune, bump } => {
             let c = compile_reported(&topology)?;
             let Some(plan) = &c.plan else {
                 err(&format!("error: {}; nothing was written\n", summary(&c)));
                 return Ok(ExitCode::from(1));
             };
+            let (plan, changes, had_record) = versioned(plan, &out_dir, bump.is_some())?;
+            let plan = &plan;
             let dir = crypto_dir.unwrap_or_else(|| out_dir.join("crypto-config"));
             let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
             let opts = fabchart::crypto::Options { dir: dir.clone(), prune, progress };
@@ -275,7 +320,23 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
             for x in &r.stale {
                 text += &format!("not in the topology (kept; --prune removes it): {x}\n");
             }
+            let previous_changelog = std::fs::read_to_string(out_dir.join(&plan.network.chart.name).join("CHANGELOG.md")).unwrap_or_default();
             let e = fabchart::emit::emit(plan, &dir, &out_dir)?;
+            let version = &plan.network.chart.version;
+            let entry = if !had_record {
+                format!("## {version}\n\n- initial network: {} orgs, {} nodes, {} channels\n\n", plan.orgs.len(), plan.orgs.iter().map(|o| o.nodes.len()).sum::<usize>(), plan.channels.len())
+            } else if changes.is_empty() {
+                String::new()
+            } else {
+                format!("## {version}\n\n{}\n", fabchart::version::render(&changes))
+            };
+            let changelog = if previous_changelog.is_empty() { format!("# Changelog\n\n{entry}") } else { previous_changelog.replacen("# Changelog\n\n", &format!("# Changelog\n\n{entry}"), 1) };
+            fabchart::crypto::store::replace(&e.chart_dir.join("CHANGELOG.md"), changelog.as_bytes(), 0o644)?;
+            let record = serde_json::to_string_pretty(plan).map_err(|e| e.to_string())? + "\n";
+            fabchart::crypto::store::replace(&out_dir.join(fabchart::version::RECORD), record.as_bytes(), 0o644)?;
+            if !changes.is_empty() {
+                text += &format!("version {version}: {}\n", fabchart::version::render(&changes).trim_end().replace('\n', "; "));
+            }
             text += &format!(
                 "chart: {} ({} org subcharts); crypto values: {} (mode 0600, private keys: never commit)\n",
                 e.chart_dir.display(),
@@ -332,6 +393,26 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
             out(&text);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Package { chart_dir, destination } => {
+            let (path, digest) = fabchart::package::package(&chart_dir, &destination)?;
+            out(&format!("packaged: {} (sha256 {digest})\n", path.display()));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Index { dist, url, merge } => {
+            let r = fabchart::package::index(&dist, url.as_deref(), merge.as_deref())?;
+            out(&format!("index: {} ({} archives, {} entries kept from the merged index)\n", r.path.display(), r.charts, r.merged));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Diff { old, new } => {
+            let (a, b) = (plan_json(&old)?, plan_json(&new)?);
+            let changes = fabchart::version::diff(&a, &b);
+            let mut text = fabchart::version::render(&changes);
+            if let Some(l) = fabchart::version::level(&changes) {
+                text += &format!("bump: {}\n", l.as_str());
+            }
+            out(&text);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Plan { topology, format } => {
             let c = compile_reported(&topology)?;
             let Some(plan) = &c.plan else {
@@ -363,4 +444,40 @@ fn write_new(path: &Path, bytes: &[u8], force: bool) -> Result<(), String> {
         let _ = std::fs::remove_file(&tmp);
         format!("cannot write {}: {e}", path.display())
     })
+}
+
+/// A plan as JSON: from a recorded fabchart-plan.json, or compiled from a topology.
+fn plan_json(path: &Path) -> Result<serde_json::Value, String> {
+    if path.extension().is_some_and(|e| e == "json") {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        return serde_json::from_str(&text).map_err(|e| format!("{}: not a fabchart plan: {e}", path.display()));
+    }
+    let c = compile_reported(path)?;
+    let plan = c.plan.ok_or_else(|| format!("{} has errors", path.display()))?;
+    serde_json::to_value(&plan).map_err(|e| e.to_string())
+}
+
+/// The plan with the chart version to emit, the changes since the recorded build, and
+/// whether there was one. Refuses to give an existing version different content.
+fn versioned(plan: &fabchart::plan::Plan, out_dir: &Path, bump: bool) -> Result<(fabchart::plan::Plan, Vec<fabchart::version::Change>, bool), String> {
+    let mut plan = plan.clone();
+    let record = out_dir.join(fabchart::version::RECORD);
+    if !record.exists() {
+        return Ok((plan, vec![], false));
+    }
+    let old = plan_json(&record)?;
+    let new = serde_json::to_value(&plan).map_err(|e| e.to_string())?;
+    let changes = fabchart::version::diff(&old, &new);
+    let old_version = old.pointer("/network/chart/version").and_then(|v| v.as_str()).unwrap_or("0.0.0").to_string();
+    let old_v = semver::Version::parse(&old_version).map_err(|e| format!("{}: recorded version `{old_version}`: {e}", record.display()))?;
+    if bump {
+        let v = fabchart::version::level(&changes).map(|l| fabchart::version::bump(&old_v, l)).unwrap_or(old_v);
+        plan.network.chart.version = v.to_string();
+    } else if !changes.is_empty() && plan.network.chart.version == old_version {
+        return Err(format!(
+            "chart version {old_version} was already built from a different network ({}); raise Network.Chart.Version, or pass --bump auto",
+            fabchart::version::render(&changes).trim_end().replace('\n', "; ")
+        ));
+    }
+    Ok((plan, changes, true))
 }

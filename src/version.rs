@@ -1,0 +1,197 @@
+//! Semantic versions from the topology. `build` records the plan it built from
+//! (`OUT/fabchart-plan.json`); comparing a new plan with it says how the running network
+//! would change:
+//!
+//! - major: an org, node, user or channel removed or renamed, a namespace, MSP ID or
+//!   NodePort changed, the consensus or Fabric version changed (breaking for a running
+//!   network);
+//! - minor: orgs, nodes, users or channels added, orgs added to a channel;
+//! - patch: images, storage, CouchDB, SANs and other values.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Patch,
+    Minor,
+    Major,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Patch => "patch",
+            Level::Minor => "minor",
+            Level::Major => "major",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub level: Level,
+    pub what: String,
+}
+
+pub const RECORD: &str = "fabchart-plan.json";
+
+fn by_key<'a>(v: &'a Value, list: &str, key: &str) -> BTreeMap<String, &'a Value> {
+    v.get(list)
+        .and_then(|l| l.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|x| Some((x.get(key)?.as_str()?.to_string(), x)))
+        .collect()
+}
+
+fn s<'a>(v: &'a Value, path: &[&str]) -> &'a Value {
+    let mut cur = v;
+    for p in path {
+        cur = cur.get(*p).unwrap_or(&Value::Null);
+    }
+    cur
+}
+
+/// Published ports of an endpoint: (container port, NodePort).
+fn node_ports(e: &Value) -> Vec<(u64, u64)> {
+    e.get("ports")
+        .and_then(|p| p.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|p| Some((p.get("containerPort")?.as_u64()?, p.get("nodePort")?.as_u64()?)))
+        .collect()
+}
+
+/// What changed from `old` to `new` (both plans as JSON), most severe first.
+pub fn diff(old: &Value, new: &Value) -> Vec<Change> {
+    let mut out = vec![];
+    let mut push = |level, what: String| out.push(Change { level, what });
+    for (key, label) in [("consensus", "consensus"), ("fabricVersion", "Fabric version"), ("name", "network name")] {
+        let (a, b) = (s(old, &["network", key]), s(new, &["network", key]));
+        if a != b {
+            push(Level::Major, format!("{label} changed from {a} to {b}"));
+        }
+    }
+    let (old_orgs, new_orgs) = (by_key(old, "orgs", "name"), by_key(new, "orgs", "name"));
+    for name in old_orgs.keys().filter(|k| !new_orgs.contains_key(*k)) {
+        push(Level::Major, format!("org {name} removed"));
+    }
+    for name in new_orgs.keys().filter(|k| !old_orgs.contains_key(*k)) {
+        push(Level::Minor, format!("org {name} added"));
+    }
+    for (name, o) in &old_orgs {
+        let Some(n) = new_orgs.get(name) else { continue };
+        for (key, label) in [("namespace", "namespace"), ("mspId", "MSP ID"), ("domain", "domain")] {
+            if o.get(key) != n.get(key) {
+                push(Level::Major, format!("{name}: {label} changed from {} to {}", s(o, &[key]), s(n, &[key])));
+            }
+        }
+        if node_ports(s(o, &["ca", "server"])) != node_ports(s(n, &["ca", "server"])) {
+            push(Level::Major, format!("{name}: NodePorts of the CA changed"));
+        }
+        let (on, nn) = (by_key(o, "nodes", "hostname"), by_key(n, "nodes", "hostname"));
+        for h in on.keys().filter(|k| !nn.contains_key(*k)) {
+            push(Level::Major, format!("{name}: node {h} removed"));
+        }
+        for h in nn.keys().filter(|k| !on.contains_key(*k)) {
+            push(Level::Minor, format!("{name}: node {h} added"));
+        }
+        for (h, a) in &on {
+            let Some(b) = nn.get(h) else { continue };
+            if node_ports(a) != node_ports(b) {
+                push(Level::Major, format!("{name}: NodePorts of {h} changed"));
+            }
+            if a.get("sans") != b.get("sans") {
+                push(Level::Patch, format!("{name}: TLS names of {h} changed"));
+            }
+            if a.get("couchdb") != b.get("couchdb") {
+                push(Level::Patch, format!("{name}: CouchDB of {h} turned {}", if b.get("couchdb") == Some(&Value::Bool(true)) { "on" } else { "off" }));
+            }
+        }
+        let (ou, nu) = (by_key(o, "users", "name"), by_key(n, "users", "name"));
+        for u in ou.keys().filter(|k| !nu.contains_key(*k)) {
+            push(Level::Major, format!("{name}: user {u} removed"));
+        }
+        for u in nu.keys().filter(|k| !ou.contains_key(*k)) {
+            push(Level::Minor, format!("{name}: user {u} added"));
+        }
+        if o.get("images") != n.get("images") {
+            push(Level::Patch, format!("{name}: images changed"));
+        }
+        if o.get("storage") != n.get("storage") {
+            push(Level::Patch, format!("{name}: storage changed"));
+        }
+    }
+    let (oc, nc) = (by_key(old, "channels", "name"), by_key(new, "channels", "name"));
+    for c in oc.keys().filter(|k| !nc.contains_key(*k)) {
+        push(Level::Major, format!("channel {c} removed"));
+    }
+    for c in nc.keys().filter(|k| !oc.contains_key(*k)) {
+        push(Level::Minor, format!("channel {c} added"));
+    }
+    for (c, a) in &oc {
+        let Some(b) = nc.get(c) else { continue };
+        let members = |v: &Value| -> Vec<String> { v.get("orgs").and_then(|o| o.as_array()).into_iter().flatten().filter_map(|x| x.as_str().map(String::from)).collect() };
+        let (ma, mb) = (members(a), members(b));
+        for m in ma.iter().filter(|m| !mb.contains(m)) {
+            push(Level::Major, format!("channel {c}: org {m} removed"));
+        }
+        for m in mb.iter().filter(|m| !ma.contains(m)) {
+            push(Level::Minor, format!("channel {c}: org {m} added"));
+        }
+        if a.get("anchorPeers") != b.get("anchorPeers") || a.get("ordererOrgs") != b.get("ordererOrgs") {
+            push(Level::Patch, format!("channel {c}: anchor peers or orderer orgs changed"));
+        }
+    }
+    // Anything else (descriptions, probes of the generator...) is a patch.
+    let nothing_else = out.is_empty();
+    if nothing_else && without_chart_version(old) != without_chart_version(new) {
+        out.push(Change { level: Level::Patch, what: "other values changed".into() });
+    }
+    out.sort_by(|a, b| b.level.cmp(&a.level));
+    out
+}
+
+fn without_chart_version(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(c) = v.pointer_mut("/network/chart/version") {
+        *c = Value::Null;
+    }
+    v
+}
+
+pub fn level(changes: &[Change]) -> Option<Level> {
+    changes.iter().map(|c| c.level).max()
+}
+
+/// The next version after `v` for a change of `level`.
+pub fn bump(v: &semver::Version, level: Level) -> semver::Version {
+    match level {
+        Level::Major => semver::Version::new(v.major + 1, 0, 0),
+        Level::Minor => semver::Version::new(v.major, v.minor + 1, 0),
+        Level::Patch => semver::Version::new(v.major, v.minor, v.patch + 1),
+    }
+}
+
+/// The human-readable list of changes (`fabchart diff`, CHANGELOG entries).
+pub fn render(changes: &[Change]) -> String {
+    if changes.is_empty() {
+        return "no changes to the network\n".into();
+    }
+    changes.iter().map(|c| format!("- {}: {}\n", c.level.as_str(), c.what)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bumps() {
+        let v = semver::Version::parse("1.4.2").unwrap();
+        assert_eq!(bump(&v, Level::Major).to_string(), "2.0.0");
+        assert_eq!(bump(&v, Level::Minor).to_string(), "1.5.0");
+        assert_eq!(bump(&v, Level::Patch).to_string(), "1.4.3");
+    }
+}
