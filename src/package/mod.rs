@@ -109,6 +109,21 @@ pub fn package(chart_dir: &Path, dist: &Path) -> Result<(PathBuf, String), Strin
     if meta.name.is_empty() || meta.name.contains('/') {
         return Err(format!("{}: invalid chart name `{}`", chart_dir.display(), meta.name));
     }
+    // Refuse key material anywhere in the chart directory, even where .helmignore would
+    // skip it: a private key has no business there.
+    let mut stack = vec![chart_dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).map_err(|e| format!("cannot read {}: {e}", d.display()))?.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.is_file() {
+                let data = std::fs::read(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                let rel = p.strip_prefix(chart_dir).unwrap_or(&p).display().to_string();
+                check_publishable(&p, &rel, &data)?;
+            }
+        }
+    }
     let rules = ignore::Rules::load(chart_dir)?;
     let mut files = vec![];
     chart_files(chart_dir, &rules, &format!("{}/", meta.name), &mut files)?;
@@ -116,7 +131,6 @@ pub fn package(chart_dir: &Path, dist: &Path) -> Result<(PathBuf, String), Strin
     let mut tar = tar::Builder::new(Vec::new());
     for (rel, path) in &files {
         let data = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        check_publishable(path, rel, &data)?;
         // Helm's loader strips a UTF-8 BOM; so do we, so the archive equals what Helm sees.
         let data = data.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(&data);
         let mut h = tar::Header::new_ustar();
@@ -228,6 +242,14 @@ pub fn index(dist: &Path, url: Option<&str>, merge: Option<&Path>) -> Result<Ind
             None => rel,
         };
         if let yaml_serde::Value::Mapping(m) = &mut v {
+            // Helm writes a dependency's repository even when empty (no omitempty in Go).
+            if let Some(yaml_serde::Value::Sequence(deps)) = m.get_mut("dependencies") {
+                for d in deps.iter_mut().filter_map(|d| d.as_mapping_mut()) {
+                    if !d.contains_key("repository") {
+                        d.insert("repository".into(), "".into());
+                    }
+                }
+            }
             m.insert("urls".into(), yaml_serde::Value::Sequence(vec![link.into()]));
             m.insert("created".into(), rfc3339(created).into());
             m.insert("digest".into(), hex_sha256(&bytes).into());
