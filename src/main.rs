@@ -16,8 +16,8 @@ use fabchart::{Compiled, compile_file, examples, multi};
     about = "Compile a Hyperledger Fabric network topology into a Helm chart",
     long_about = "Compile a Hyperledger Fabric network topology for Kubernetes: validate it, plan \
 every namespace, Service, TLS SAN and NodePort, generate its crypto material in cryptogen's \
-layout, and emit a Helm chart (an umbrella with one subchart per org). (Packaging and the \
-repository index are the next stages; they are not in this version.)\n\n\
+layout, emit a Helm chart (an umbrella with one subchart per org), and package and index it \
+reproducibly for chart repositories.\n\n\
 A topology is cryptogen's crypto-config.yaml (accepted unchanged) plus fabchart's own keys: \
 the Fabric version and consensus, per-org namespaces, CouchDB, storage, images, NodePorts, \
 channels. Start with `fabchart init`, edit, then `fabchart check`.\n\n\
