@@ -108,7 +108,9 @@ verify() {
   local h3 h4 kc kv
   h3=$("$BIN/helm3" version --short) && [[ $h3 == *v3.18.0* ]] || die "helm3 version --short gave '$h3', want v3.18.0"
   h4=$("$BIN/helm4" version --short) && [[ $h4 == *v4.1.4* ]] || die "helm4 version --short gave '$h4', want v4.1.4"
-  kc=$("$BIN/kubectl" version --client 2>&1 | head -n1) || die "kubectl version --client failed: $kc"
+  # Whole output first: `| head -n1` under pipefail fails when kubectl gets SIGPIPE.
+  kc=$("$BIN/kubectl" version --client 2>&1) || die "kubectl version --client failed: $kc"
+  kc=${kc%%$'\n'*}
   kv=$("$BIN/kubernetes-validate" --version 2>&1) && [[ $kv == *1.37.0* ]] || die "kubernetes-validate --version gave '$kv', want 1.37.0"
   echo "install-tools: $1 in .tools/bin: helm3 $h3, helm4 $h4, kubectl ${kc#Client Version: }, kubernetes-validate $kv"
 }

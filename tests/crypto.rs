@@ -322,7 +322,7 @@ fn rebuild_is_byte_identical_and_extension_only_adds() {
     more = more.replace("Channels:", "  - {Name: Org4, Domain: org4, Template: {Count: 1}}\nChannels:");
     let topo = out.join("more.yaml");
     std::fs::write(&topo, &more).unwrap();
-    let report = build(topo.to_str().unwrap(), &out, &[]);
+    let report = build(topo.to_str().unwrap(), &out, &["--bump", "auto"]);
     assert!(report.contains("created 1 orgs, 2 nodes, 2 users"), "{report}");
     let after = hashes(&store);
     for (k, v) in &before {
@@ -352,7 +352,7 @@ fn a_changed_san_reissues_only_that_tls_certificate() {
     let changed = text.replace("ExternalHosts: [peer0.org3.example.com]", "ExternalHosts: [peer0.org3.example.com, org3.example.net]");
     let topo = out.join("changed.yaml");
     std::fs::write(&topo, changed).unwrap();
-    let report = build(topo.to_str().unwrap(), &out, &[]);
+    let report = build(topo.to_str().unwrap(), &out, &["--bump", "auto"]);
     assert!(report.contains("re-issued: peer0.org3/tls/server.crt: SANs added DNS:org3.example.net"), "{report}");
     let after = hashes(&store);
     let diff: Vec<&String> = after.iter().filter(|(k, v)| before.get(*k) != Some(*v)).map(|(k, _)| k).collect();
@@ -374,7 +374,7 @@ fn removed_nodes_are_kept_unless_pruned() {
     let fewer = format!("{}{}", &text[..i], &text[j..]).replace(", Org3]", "]").replace(", Org3: [peer0]", "");
     let topo = out.join("fewer.yaml");
     std::fs::write(&topo, fewer).unwrap();
-    let report = build(topo.to_str().unwrap(), &out, &[]);
+    let report = build(topo.to_str().unwrap(), &out, &["--bump", "auto"]);
     assert!(report.contains("not in the topology (kept; --prune removes it): peerOrganizations/org3"), "{report}");
     assert!(out.join("crypto-config/peerOrganizations/org3").exists());
     let report = build(topo.to_str().unwrap(), &out, &["--prune"]);
