@@ -64,85 +64,76 @@ fn node_ports(e: &Value) -> Vec<(u64, u64)> {
         .collect()
 }
 
+/// Members present on one side only: a removal is major, an addition minor.
+fn membership<V>(out: &mut Vec<Change>, old: &BTreeMap<String, V>, new: &BTreeMap<String, V>, what: &str) {
+    for k in old.keys().filter(|k| !new.contains_key(*k)) {
+        out.push(Change { level: Level::Major, what: format!("{what} {k} removed") });
+    }
+    for k in new.keys().filter(|k| !old.contains_key(*k)) {
+        out.push(Change { level: Level::Minor, what: format!("{what} {k} added") });
+    }
+}
+
 /// What changed from `old` to `new` (both plans as JSON), most severe first.
 pub fn diff(old: &Value, new: &Value) -> Vec<Change> {
-    let mut out = vec![];
-    let mut push = |level, what: String| out.push(Change { level, what });
+    let mut out: Vec<Change> = vec![];
+    fn push(out: &mut Vec<Change>, level: Level, what: String) {
+        out.push(Change { level, what });
+    }
     for (key, label) in [("consensus", "consensus"), ("fabricVersion", "Fabric version"), ("name", "network name")] {
         let (a, b) = (s(old, &["network", key]), s(new, &["network", key]));
         if a != b {
-            push(Level::Major, format!("{label} changed from {a} to {b}"));
+            push(&mut out, Level::Major, format!("{label} changed from {a} to {b}"));
         }
     }
     let (old_orgs, new_orgs) = (by_key(old, "orgs", "name"), by_key(new, "orgs", "name"));
-    for name in old_orgs.keys().filter(|k| !new_orgs.contains_key(*k)) {
-        push(Level::Major, format!("org {name} removed"));
-    }
-    for name in new_orgs.keys().filter(|k| !old_orgs.contains_key(*k)) {
-        push(Level::Minor, format!("org {name} added"));
-    }
+    membership(&mut out, &old_orgs, &new_orgs, "org");
     for (name, o) in &old_orgs {
         let Some(n) = new_orgs.get(name) else { continue };
         for (key, label) in [("namespace", "namespace"), ("mspId", "MSP ID"), ("domain", "domain")] {
             if o.get(key) != n.get(key) {
-                push(Level::Major, format!("{name}: {label} changed from {} to {}", s(o, &[key]), s(n, &[key])));
+                push(&mut out, Level::Major, format!("{name}: {label} changed from {} to {}", s(o, &[key]), s(n, &[key])));
             }
         }
         if node_ports(s(o, &["ca", "server"])) != node_ports(s(n, &["ca", "server"])) {
-            push(Level::Major, format!("{name}: NodePorts of the CA changed"));
+            push(&mut out, Level::Major, format!("{name}: NodePorts of the CA changed"));
         }
         let (on, nn) = (by_key(o, "nodes", "hostname"), by_key(n, "nodes", "hostname"));
-        for h in on.keys().filter(|k| !nn.contains_key(*k)) {
-            push(Level::Major, format!("{name}: node {h} removed"));
-        }
-        for h in nn.keys().filter(|k| !on.contains_key(*k)) {
-            push(Level::Minor, format!("{name}: node {h} added"));
-        }
+        membership(&mut out, &on, &nn, &format!("{name}: node"));
         for (h, a) in &on {
             let Some(b) = nn.get(h) else { continue };
             if node_ports(a) != node_ports(b) {
-                push(Level::Major, format!("{name}: NodePorts of {h} changed"));
+                push(&mut out, Level::Major, format!("{name}: NodePorts of {h} changed"));
             }
             if a.get("sans") != b.get("sans") {
-                push(Level::Patch, format!("{name}: TLS names of {h} changed"));
+                push(&mut out, Level::Patch, format!("{name}: TLS names of {h} changed"));
             }
             if a.get("couchdb") != b.get("couchdb") {
-                push(Level::Patch, format!("{name}: CouchDB of {h} turned {}", if b.get("couchdb") == Some(&Value::Bool(true)) { "on" } else { "off" }));
+                push(&mut out, Level::Patch, format!("{name}: CouchDB of {h} turned {}", if b.get("couchdb") == Some(&Value::Bool(true)) { "on" } else { "off" }));
             }
         }
-        let (ou, nu) = (by_key(o, "users", "name"), by_key(n, "users", "name"));
-        for u in ou.keys().filter(|k| !nu.contains_key(*k)) {
-            push(Level::Major, format!("{name}: user {u} removed"));
-        }
-        for u in nu.keys().filter(|k| !ou.contains_key(*k)) {
-            push(Level::Minor, format!("{name}: user {u} added"));
-        }
+        membership(&mut out, &by_key(o, "users", "name"), &by_key(n, "users", "name"), &format!("{name}: user"));
         if o.get("images") != n.get("images") {
-            push(Level::Patch, format!("{name}: images changed"));
+            push(&mut out, Level::Patch, format!("{name}: images changed"));
         }
         if o.get("storage") != n.get("storage") {
-            push(Level::Patch, format!("{name}: storage changed"));
+            push(&mut out, Level::Patch, format!("{name}: storage changed"));
         }
     }
     let (oc, nc) = (by_key(old, "channels", "name"), by_key(new, "channels", "name"));
-    for c in oc.keys().filter(|k| !nc.contains_key(*k)) {
-        push(Level::Major, format!("channel {c} removed"));
-    }
-    for c in nc.keys().filter(|k| !oc.contains_key(*k)) {
-        push(Level::Minor, format!("channel {c} added"));
-    }
+    membership(&mut out, &oc, &nc, "channel");
     for (c, a) in &oc {
         let Some(b) = nc.get(c) else { continue };
         let members = |v: &Value| -> Vec<String> { v.get("orgs").and_then(|o| o.as_array()).into_iter().flatten().filter_map(|x| x.as_str().map(String::from)).collect() };
         let (ma, mb) = (members(a), members(b));
         for m in ma.iter().filter(|m| !mb.contains(m)) {
-            push(Level::Major, format!("channel {c}: org {m} removed"));
+            push(&mut out, Level::Major, format!("channel {c}: org {m} removed"));
         }
         for m in mb.iter().filter(|m| !ma.contains(m)) {
-            push(Level::Minor, format!("channel {c}: org {m} added"));
+            push(&mut out, Level::Minor, format!("channel {c}: org {m} added"));
         }
         if a.get("anchorPeers") != b.get("anchorPeers") || a.get("ordererOrgs") != b.get("ordererOrgs") {
-            push(Level::Patch, format!("channel {c}: anchor peers or orderer orgs changed"));
+            push(&mut out, Level::Patch, format!("channel {c}: anchor peers or orderer orgs changed"));
         }
     }
     // Anything else (descriptions, probes of the generator...) is a patch.
