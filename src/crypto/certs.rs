@@ -192,15 +192,9 @@ fn renew_enrollment(
     store::replace(&dir.join("msp/signcerts").join(&name), pem.as_bytes(), CERT_MODE)?;
     // Without NodeOUs, copies of this cert sit in admincerts/ (the Admin's in every MSP of
     // the org, a user's in its own): keep them identical.
-    let mut stack = vec![store::org_dir(root, org)];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.parent().and_then(|x| x.file_name()).is_some_and(|x| x == "admincerts") && e.file_name().to_string_lossy() == name {
-                store::replace(&p, pem.as_bytes(), CERT_MODE)?;
-            }
+    for p in store::files(&store::org_dir(root, org)) {
+        if p.parent().and_then(|x| x.file_name()).is_some_and(|x| x == "admincerts") && p.file_name().is_some_and(|n| n.to_string_lossy() == name) {
+            store::replace(&p, pem.as_bytes(), CERT_MODE)?;
         }
     }
     Ok(())

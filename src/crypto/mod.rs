@@ -331,29 +331,36 @@ pub(crate) fn reissue_tls(dir: &Path, org: &OrgPlan, tlsca: &Ca, cn: &str, sans:
     store::replace(&dir.join("tls").join(format!("{stem}.crt")), cert.pem().as_bytes(), CERT_MODE)
 }
 
+/// An existing server TLS certificate: reused when its SANs are the plan's, else re-issued
+/// (same key, same TLS CA) and reported as `<label>/tls/server.crt: SANs added ...`.
+fn refresh_tls(dir: &Path, org: &OrgPlan, tlsca: &Ca, cn: &str, sans: &[San], now: OffsetDateTime, label: &str) -> Result<Outcome, String> {
+    let crt = dir.join("tls/server.crt");
+    let have = cert_sans(&store::read(&crt)?).map_err(|e| format!("{}: {e}", crt.display()))?;
+    let want: Vec<String> = sans.iter().map(|s| s.to_string()).collect();
+    if have == want {
+        return Ok(Outcome::Reused);
+    }
+    reissue_tls(dir, org, tlsca, cn, sans, now, "server")?;
+    let list = |v: Vec<&String>| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+    let added: Vec<&String> = want.iter().filter(|w| !have.contains(w)).collect();
+    let removed: Vec<&String> = have.iter().filter(|h| !want.contains(h)).collect();
+    let mut why = vec![];
+    if !added.is_empty() {
+        why.push(format!("added {}", list(added)));
+    }
+    if !removed.is_empty() {
+        why.push(format!("removed {}", list(removed)));
+    }
+    if why.is_empty() {
+        why.push("reordered".into());
+    }
+    Ok(Outcome::Reissued(format!("{label}/tls/server.crt: SANs {}", why.join("; "))))
+}
+
 fn ensure_node(root: &Path, org: &OrgPlan, m: &OrgMaterial, n: &NodePlan, version: FabricVersion, now: OffsetDateTime) -> Result<Outcome, String> {
     let dir = store::nodes_dir(root, org).join(&n.common_name);
     if dir.exists() {
-        let crt = dir.join("tls/server.crt");
-        let have = cert_sans(&store::read(&crt)?).map_err(|e| format!("{}: {e}", crt.display()))?;
-        let want: Vec<String> = n.endpoint.sans.iter().map(|s| s.to_string()).collect();
-        if have == want {
-            return Ok(Outcome::Reused);
-        }
-        reissue_tls(&dir, org, &m.tlsca, &n.common_name, &n.endpoint.sans, now, "server")?;
-        let added: Vec<&String> = want.iter().filter(|w| !have.contains(w)).collect();
-        let removed: Vec<&String> = have.iter().filter(|h| !want.contains(h)).collect();
-        let mut why = vec![];
-        if !added.is_empty() {
-            why.push(format!("added {}", added.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
-        }
-        if !removed.is_empty() {
-            why.push(format!("removed {}", removed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
-        }
-        if why.is_empty() {
-            why.push("reordered".into());
-        }
-        return Ok(Outcome::Reissued(format!("{}/tls/server.crt: SANs {}", n.common_name, why.join("; "))));
+        return refresh_tls(&dir, org, &m.tlsca, &n.common_name, &n.endpoint.sans, now, &n.common_name);
     }
     let st = Staging::new(&dir)?;
     write_identity(&st.tmp, org, m, &node_identity(org, n), version, now)?;
@@ -372,14 +379,7 @@ fn ensure_ca_server(root: &Path, org: &OrgPlan, m: &OrgMaterial, now: OffsetDate
     let dir = ca_server_dir(root, org);
     let sans = &org.ca.server.sans;
     if dir.exists() {
-        let crt = dir.join("tls/server.crt");
-        let have = cert_sans(&store::read(&crt)?).map_err(|e| format!("{}: {e}", crt.display()))?;
-        let want: Vec<String> = sans.iter().map(|s| s.to_string()).collect();
-        if have == want {
-            return Ok(Outcome::Reused);
-        }
-        reissue_tls(&dir, org, &m.tlsca, &org.ca.common_name, sans, now, "server")?;
-        return Ok(Outcome::Reissued(format!("{}/ca-server/tls/server.crt: SANs changed", org.domain)));
+        return refresh_tls(&dir, org, &m.tlsca, &org.ca.common_name, sans, now, &format!("{}/ca-server", org.domain));
     }
     let st = Staging::new(&dir)?;
     let tls = st.tmp.join("tls");

@@ -116,6 +116,24 @@ pub fn clear_leftovers(root: &Path) -> Result<usize, String> {
     Ok(n)
 }
 
+/// Every regular file under `dir`, recursively, in path order (empty if `dir` is missing).
+pub fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            match e.file_type() {
+                Ok(t) if t.is_dir() => stack.push(p),
+                Ok(t) if t.is_file() => out.push(p),
+                _ => {}
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// The first file in `dir` whose name ends with `suffix`, in name order.
 pub fn find(dir: &Path, suffix: &str) -> Option<PathBuf> {
     let mut v: Vec<PathBuf> = fs::read_dir(dir)

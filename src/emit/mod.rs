@@ -227,20 +227,9 @@ pub fn emit(plan: &Plan, store_dir: &Path, out: &Path) -> Result<Emitted, String
     Ok(Emitted { chart_dir, secrets, umbrella_release, org_releases })
 }
 
-/// The first file under `dir` holding a PEM private key.
+/// The first file under `dir` holding a PEM private key (the packager's detector).
 pub fn find_private_key(dir: &Path) -> Option<PathBuf> {
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).ok()?.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if std::fs::read(&p).is_ok_and(|b| b.windows(11).any(|w| w == b"PRIVATE KEY")) {
-                return Some(p);
-            }
-        }
-    }
-    None
+    store::files(dir).into_iter().find(|p| std::fs::read(p).is_ok_and(|b| crate::package::holds_private_key(&b)))
 }
 
 /// Estimates the size of the Secret in which Helm stores a release: base64(gzip(JSON)).
@@ -258,22 +247,8 @@ pub fn release_estimate(chart: &Path, crypto_values: &str, nodes: usize, orgs: u
         e.finish().map(|v| v.len()).unwrap_or(0)
     };
     let mut own: Vec<u8> = Vec::new();
-    let mut stack = vec![chart.to_path_buf()];
-    let mut files = vec![];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                if p != chart.join("charts") {
-                    stack.push(p);
-                }
-            } else {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
-    for p in files {
+    let subcharts = chart.join("charts");
+    for p in store::files(chart).into_iter().filter(|p| !p.starts_with(&subcharts)) {
         if let Ok(b) = std::fs::read(&p) {
             own.extend_from_slice(Base64::encode_string(&b).as_bytes());
         }

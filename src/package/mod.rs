@@ -29,19 +29,23 @@ fn read_meta(chart_yaml: &str, what: &str) -> Result<ChartMeta, String> {
     yaml_serde::from_str(chart_yaml).map_err(|e| format!("{what}: not a valid Chart.yaml: {e}"))
 }
 
+/// Whether `data` holds a PEM private key (`-----BEGIN ... PRIVATE KEY-----`, any kind).
+pub fn holds_private_key(data: &[u8]) -> bool {
+    data.windows(11).enumerate().any(|(i, w)| {
+        w == b"-----BEGIN " && {
+            let line_end = data[i..].iter().position(|b| *b == b'\n').map_or(data.len(), |p| i + p);
+            data[i..line_end].windows(11).any(|x| x == b"PRIVATE KEY")
+        }
+    })
+}
+
 /// A private key or a crypto values file must never enter an archive.
 fn check_publishable(path: &Path, rel: &str, data: &[u8]) -> Result<(), String> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     if name.ends_with("-crypto.yaml") {
         return Err(format!("refusing to package {}: it is a crypto values file (private keys); keep it out of the chart directory", path.display()));
     }
-    let pem_key = data.windows(5).enumerate().any(|(i, w)| {
-        w == b"-----" && data[i..].starts_with(b"-----BEGIN ") && {
-            let line_end = data[i..].iter().position(|b| *b == b'\n').map_or(data.len(), |p| i + p);
-            data[i..line_end].windows(11).any(|x| x == b"PRIVATE KEY")
-        }
-    });
-    if pem_key {
+    if holds_private_key(data) {
         return Err(format!("refusing to package {}: it holds a PEM private key ({rel}); private keys belong in the crypto values file passed with -f", path.display()));
     }
     Ok(())
@@ -111,18 +115,10 @@ pub fn package(chart_dir: &Path, dist: &Path) -> Result<(PathBuf, String), Strin
     }
     // Refuse key material anywhere in the chart directory, even where .helmignore would
     // skip it: a private key has no business there.
-    let mut stack = vec![chart_dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).map_err(|e| format!("cannot read {}: {e}", d.display()))?.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.is_file() {
-                let data = std::fs::read(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-                let rel = p.strip_prefix(chart_dir).unwrap_or(&p).display().to_string();
-                check_publishable(&p, &rel, &data)?;
-            }
-        }
+    for p in crate::crypto::store::files(chart_dir) {
+        let data = std::fs::read(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        let rel = p.strip_prefix(chart_dir).unwrap_or(&p).display().to_string();
+        check_publishable(&p, &rel, &data)?;
     }
     let rules = ignore::Rules::load(chart_dir)?;
     let mut files = vec![];
