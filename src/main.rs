@@ -293,8 +293,8 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
                 err(&format!("error: {}; nothing was written\n", summary(&c)));
                 return Ok(ExitCode::from(1));
             };
-            let (plan, changes, had_record) = versioned(plan, &out_dir, bump.is_some())?;
-            let plan = &plan;
+            let versioned = fabchart::version::resolve(plan, &out_dir, bump.is_some())?;
+            let plan = &versioned.plan;
             let dir = crypto_dir.unwrap_or_else(|| out_dir.join("crypto-config"));
             let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
             let opts = fabchart::crypto::Options { dir: dir.clone(), prune, progress };
@@ -322,20 +322,12 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
             }
             let previous_changelog = std::fs::read_to_string(out_dir.join(&plan.network.chart.name).join("CHANGELOG.md")).unwrap_or_default();
             let e = fabchart::emit::emit(plan, &dir, &out_dir)?;
-            let version = &plan.network.chart.version;
-            let entry = if !had_record {
-                format!("## {version}\n\n- initial network: {} orgs, {} nodes, {} channels\n\n", plan.orgs.len(), plan.orgs.iter().map(|o| o.nodes.len()).sum::<usize>(), plan.channels.len())
-            } else if changes.is_empty() {
-                String::new()
-            } else {
-                format!("## {version}\n\n{}\n", fabchart::version::render(&changes))
-            };
-            let changelog = if previous_changelog.is_empty() { format!("# Changelog\n\n{entry}") } else { previous_changelog.replacen("# Changelog\n\n", &format!("# Changelog\n\n{entry}"), 1) };
+            let changelog = fabchart::version::changelog(&previous_changelog, &versioned);
             fabchart::crypto::store::replace(&e.chart_dir.join("CHANGELOG.md"), changelog.as_bytes(), 0o644)?;
-            let record = serde_json::to_string_pretty(plan).map_err(|e| e.to_string())? + "\n";
-            fabchart::crypto::store::replace(&out_dir.join(fabchart::version::RECORD), record.as_bytes(), 0o644)?;
-            if !changes.is_empty() {
-                text += &format!("version {version}: {}\n", fabchart::version::render(&changes).trim_end().replace('\n', "; "));
+            fabchart::version::write_record(&out_dir, plan)?;
+            if !versioned.changes.is_empty() {
+                let list = fabchart::version::render(&versioned.changes);
+                text += &format!("version {}: {}\n", plan.network.chart.version, list.trim_end().replace('\n', "; "));
             }
             text += &format!(
                 "chart: {} ({} org subcharts); crypto values: {} (mode 0600, private keys: never commit)\n",
@@ -449,35 +441,9 @@ fn write_new(path: &Path, bytes: &[u8], force: bool) -> Result<(), String> {
 /// A plan as JSON: from a recorded fabchart-plan.json, or compiled from a topology.
 fn plan_json(path: &Path) -> Result<serde_json::Value, String> {
     if path.extension().is_some_and(|e| e == "json") {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        return serde_json::from_str(&text).map_err(|e| format!("{}: not a fabchart plan: {e}", path.display()));
+        return fabchart::version::read_record(path);
     }
     let c = compile_reported(path)?;
     let plan = c.plan.ok_or_else(|| format!("{} has errors", path.display()))?;
     serde_json::to_value(&plan).map_err(|e| e.to_string())
-}
-
-/// The plan with the chart version to emit, the changes since the recorded build, and
-/// whether there was one. Refuses to give an existing version different content.
-fn versioned(plan: &fabchart::plan::Plan, out_dir: &Path, bump: bool) -> Result<(fabchart::plan::Plan, Vec<fabchart::version::Change>, bool), String> {
-    let mut plan = plan.clone();
-    let record = out_dir.join(fabchart::version::RECORD);
-    if !record.exists() {
-        return Ok((plan, vec![], false));
-    }
-    let old = plan_json(&record)?;
-    let new = serde_json::to_value(&plan).map_err(|e| e.to_string())?;
-    let changes = fabchart::version::diff(&old, &new);
-    let old_version = old.pointer("/network/chart/version").and_then(|v| v.as_str()).unwrap_or("0.0.0").to_string();
-    let old_v = semver::Version::parse(&old_version).map_err(|e| format!("{}: recorded version `{old_version}`: {e}", record.display()))?;
-    if bump {
-        let v = fabchart::version::level(&changes).map(|l| fabchart::version::bump(&old_v, l)).unwrap_or(old_v);
-        plan.network.chart.version = v.to_string();
-    } else if !changes.is_empty() && plan.network.chart.version == old_version {
-        return Err(format!(
-            "chart version {old_version} was already built from a different network ({}); raise Network.Chart.Version, or pass --bump auto",
-            fabchart::version::render(&changes).trim_end().replace('\n', "; ")
-        ));
-    }
-    Ok((plan, changes, true))
 }

@@ -174,6 +174,69 @@ pub fn render(changes: &[Change]) -> String {
     changes.iter().map(|c| format!("- {}: {}\n", c.level.as_str(), c.what)).collect()
 }
 
+/// Reads a recorded plan (`fabchart-plan.json`).
+pub fn read_record(path: &std::path::Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: not a fabchart plan: {e}", path.display()))
+}
+
+/// What `build` emits: the plan at its chart version, and what changed since the build
+/// recorded in the output directory (`recorded` is false on a first build).
+pub struct Versioned {
+    pub plan: crate::plan::Plan,
+    pub changes: Vec<Change>,
+    pub recorded: bool,
+}
+
+/// Versions `plan` against the build recorded in `out_dir`: with `bump`, the recorded
+/// version bumped by the most severe change; without, the topology's version, refused when
+/// it equals the recorded one but the network differs.
+pub fn resolve(plan: &crate::plan::Plan, out_dir: &std::path::Path, bump: bool) -> Result<Versioned, String> {
+    let mut plan = plan.clone();
+    let path = out_dir.join(RECORD);
+    if !path.exists() {
+        return Ok(Versioned { plan, changes: vec![], recorded: false });
+    }
+    let old = read_record(&path)?;
+    let new = serde_json::to_value(&plan).map_err(|e| e.to_string())?;
+    let changes = diff(&old, &new);
+    let old_version = old.pointer("/network/chart/version").and_then(|v| v.as_str()).unwrap_or("0.0.0").to_string();
+    let old_v = semver::Version::parse(&old_version).map_err(|e| format!("{}: recorded version `{old_version}`: {e}", path.display()))?;
+    if bump {
+        plan.network.chart.version = level(&changes).map(|l| self::bump(&old_v, l)).unwrap_or(old_v).to_string();
+    } else if !changes.is_empty() && plan.network.chart.version == old_version {
+        return Err(format!(
+            "chart version {old_version} was already built from a different network ({}); raise Network.Chart.Version, or pass --bump auto",
+            render(&changes).trim_end().replace('\n', "; ")
+        ));
+    }
+    Ok(Versioned { plan, changes, recorded: true })
+}
+
+/// The chart's CHANGELOG.md: `previous` with this build's entry on top (none when the
+/// network did not change).
+pub fn changelog(previous: &str, v: &Versioned) -> String {
+    let version = &v.plan.network.chart.version;
+    let entry = if !v.recorded {
+        let nodes: usize = v.plan.orgs.iter().map(|o| o.nodes.len()).sum();
+        format!("## {version}\n\n- initial network: {} orgs, {nodes} nodes, {} channels\n\n", v.plan.orgs.len(), v.plan.channels.len())
+    } else if v.changes.is_empty() {
+        String::new()
+    } else {
+        format!("## {version}\n\n{}\n", render(&v.changes))
+    };
+    match previous.strip_prefix("# Changelog\n\n") {
+        Some(rest) => format!("# Changelog\n\n{entry}{rest}"),
+        None => format!("# Changelog\n\n{entry}{previous}"),
+    }
+}
+
+/// Records the plan a build emitted, for the next `--bump auto`.
+pub fn write_record(out_dir: &std::path::Path, plan: &crate::plan::Plan) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(plan).map_err(|e| e.to_string())? + "\n";
+    crate::crypto::store::replace(&out_dir.join(RECORD), text.as_bytes(), 0o644)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
