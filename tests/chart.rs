@@ -12,25 +12,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("fabchart-chart-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-/// Runs helm with its state isolated under `home`.
-fn helm(bin: &str, home: &Path, args: &[&str]) -> (bool, String, String) {
-    let o = Command::new(tool(bin))
-        .args(args)
-        .env("HELM_CACHE_HOME", home.join("cache"))
-        .env("HELM_CONFIG_HOME", home.join("config"))
-        .env("HELM_DATA_HOME", home.join("data"))
-        .output()
-        .unwrap();
-    (o.status.success(), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
-}
-
 fn validate(manifests: &str, k8s: &str) {
     let mut child = Command::new(tool("kubernetes-validate"))
         .args(["--strict", "--quiet", "-k", k8s, "-"])
@@ -168,7 +149,7 @@ fn check_example(example: &str, snapshot_it: bool) -> BTreeMap<String, usize> {
     }
     for bin in ["helm3", "helm4"] {
         for (chart, crypto) in &targets {
-            let (ok, out, err) = helm(bin, &home, &["lint", "--strict", chart.to_str().unwrap(), "-f", crypto.to_str().unwrap()]);
+            let (ok, out, err) = helm_run(bin, &home, &["lint", "--strict", chart.to_str().unwrap(), "-f", crypto.to_str().unwrap()]);
             assert!(ok, "{example}: {bin} lint --strict {}:\n{out}{err}", chart.display());
         }
     }
@@ -193,7 +174,7 @@ fn check_example(example: &str, snapshot_it: bool) -> BTreeMap<String, usize> {
         let mut args: Vec<String> = ["template", "r", chart.to_str().unwrap(), "-f", crypto.to_str().unwrap(), "--kube-version", "1.33.0"].map(String::from).to_vec();
         args.extend(set_for(chart));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let (ok, out, err) = helm(bin, &home, &args);
+        let (ok, out, err) = helm_run(bin, &home, &args);
         assert!(ok, "{example}: {bin} template {}: {err}", chart.display());
         out
     };
@@ -276,7 +257,7 @@ fn check_example(example: &str, snapshot_it: bool) -> BTreeMap<String, usize> {
         let mut args: Vec<String> = ["install", "r", chart.to_str().unwrap(), "-f", crypto.to_str().unwrap(), "--dry-run=client", "-o", "json"].map(String::from).to_vec();
         args.extend(set_for(&chart));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let (ok, out, err) = helm("helm4", &home, &args);
+        let (ok, out, err) = helm_run("helm4", &home, &args);
         assert!(ok, "{example}: helm4 install --dry-run=client {label}: {err}");
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         gz.write_all(out.as_bytes()).unwrap();
@@ -380,7 +361,7 @@ fn rebuild_gives_the_same_chart() {
 fn installing_without_crypto_says_what_to_pass() {
     let b = build("talk");
     let home = b.out.join("helm-home");
-    let (ok, _, err) = helm("helm4", &home, &["template", "r", b.chart.join("charts/org1").to_str().unwrap()]);
+    let (ok, _, err) = helm_run("helm4", &home, &["template", "r", b.chart.join("charts/org1").to_str().unwrap()]);
     assert!(!ok);
     assert!(err.contains("secrets/org1-crypto.yaml"), "{err}");
     let _ = std::fs::remove_dir_all(&b.out);

@@ -3,16 +3,9 @@
 mod common;
 use common::*;
 
-fn tmpdir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("fabchart-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 #[test]
 fn init_writes_the_starter_and_never_overwrites() {
-    let d = tmpdir("init");
+    let d = tmp("init");
     let f = d.join("topology.yaml");
     let fs = f.to_str().unwrap();
     let out = fabchart(&["init", fs]);
@@ -64,7 +57,7 @@ fn missing_file_is_an_error_not_a_panic() {
 /// namespace or network name.
 #[test]
 fn check_several_networks_reports_what_they_share() {
-    let d = tmpdir("multi");
+    let d = tmp("multi");
     let other = d.join("tenant-b.yaml");
     // Same namespaces and ports as talk.yaml, same (default) network name.
     std::fs::write(&other, "PeerOrgs:\n  - {Name: Bank, Domain: org1, Template: {Count: 1}}\n").unwrap();

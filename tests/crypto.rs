@@ -14,13 +14,6 @@ use std::process::Command;
 use sha2::{Digest, Sha256};
 use x509_parser::prelude::*;
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("fabchart-crypto-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 fn build(topology: &str, out: &Path, extra: &[&str]) -> String {
     let mut args = vec!["build", topology, "-o", out.to_str().unwrap()];
     args.extend_from_slice(extra);

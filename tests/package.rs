@@ -13,29 +13,6 @@ use std::process::{Child, Command, Stdio};
 
 use fabchart::version::Level;
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("fabchart-pkg-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn run(cmd: &mut Command) -> (bool, String, String) {
-    let o = cmd.output().unwrap();
-    (o.status.success(), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
-}
-
-fn helm(bin: &str, home: &Path, args: &[&str]) -> String {
-    let (ok, out, err) = run(Command::new(tool(bin))
-        .args(args)
-        .env("HELM_CACHE_HOME", home.join("cache"))
-        .env("HELM_CONFIG_HOME", home.join("config"))
-        .env("HELM_DATA_HOME", home.join("data"))
-        .env("HELM_REGISTRY_CONFIG", home.join("registry.json")));
-    assert!(ok, "{bin} {args:?}: {err}{out}");
-    out
-}
-
 /// Builds raft-2.5 into `out`; returns the chart directory.
 fn built(out: &Path) -> PathBuf {
     let o = fabchart(&["build", "values-examples/raft-2.5.yaml", "-o", out.to_str().unwrap()]);

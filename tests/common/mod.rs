@@ -53,3 +53,34 @@ macro_rules! snapshot {
         });
     };
 }
+
+/// A fresh, empty scratch folder, unique per test binary, name and process.
+pub fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("fabchart-{}-{name}-{}", env!("CARGO_CRATE_NAME"), std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Runs a command: (success, stdout, stderr).
+pub fn run(cmd: &mut Command) -> (bool, String, String) {
+    let o = cmd.output().unwrap();
+    (o.status.success(), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+/// Runs a real helm (`helm3`, `helm4`) with all its state isolated under `home`.
+pub fn helm_run(bin: &str, home: &Path, args: &[&str]) -> (bool, String, String) {
+    run(Command::new(tool(bin))
+        .args(args)
+        .env("HELM_CACHE_HOME", home.join("cache"))
+        .env("HELM_CONFIG_HOME", home.join("config"))
+        .env("HELM_DATA_HOME", home.join("data"))
+        .env("HELM_REGISTRY_CONFIG", home.join("registry.json")))
+}
+
+/// As `helm_run`, failing the test when helm fails; returns stdout.
+pub fn helm(bin: &str, home: &Path, args: &[&str]) -> String {
+    let (ok, out, err) = helm_run(bin, home, args);
+    assert!(ok, "{bin} {args:?}: {err}{out}");
+    out
+}
