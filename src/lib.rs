@@ -4,6 +4,7 @@
 //! Pipeline (one module per stage; see ARCHITECTURE.md):
 //! [`topology`] load → [`validate`] → [`plan`] → crypto → emit chart → package/index.
 
+pub mod channel;
 pub mod crypto;
 pub mod diag;
 pub mod emit;

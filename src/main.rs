@@ -129,6 +129,9 @@ enum Command {
         #[arg(long)]
         merge: Option<PathBuf>,
     },
+    /// Inspect the channel artifacts of a build
+    #[command(subcommand)]
+    Channel(ChannelCommand),
     /// Show how a network changes between two topologies (or recorded plans)
     ///
     /// OLD and NEW are topology files or fabchart-plan.json records. Prints each change
@@ -174,6 +177,16 @@ enum Command {
         #[arg(long, value_enum, default_value = "yaml")]
         format: PlanFormat,
     },
+}
+
+#[derive(Subcommand)]
+enum ChannelCommand {
+    /// Print a channel's configuration as JSON (configtxlator's layout)
+    ///
+    /// OUT is a build's output directory. Decodes OUT/channel-artifacts/CHANNEL.block
+    /// (its common.Config) or, on Fabric 1.4, CHANNEL.tx (the channel-creation
+    /// ConfigUpdate); `system-channel` is the 1.4 system channel.
+    Show { out: PathBuf, channel: String },
 }
 
 fn main() -> ExitCode {
@@ -393,6 +406,10 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
         Command::Index { dist, url, merge } => {
             let r = fabchart::package::index(&dist, url.as_deref(), merge.as_deref())?;
             out(&format!("index: {} ({} archives, {} entries kept from the merged index)\n", r.path.display(), r.charts, r.merged));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Channel(ChannelCommand::Show { out: out_dir, channel }) => {
+            out(&fabchart::channel::show(&out_dir, &channel)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff { old, new } => {

@@ -210,9 +210,46 @@ pub struct OrgValues {
     remote_tls_cas: RemoteTlsCas,
     #[serde(rename = "ordererAddresses")]
     orderer_addresses: Vec<String>,
-    /// Fabric 1.4: the system channel genesis block (base64), set by the user.
+    /// Fabric 1.4: a system channel genesis block (base64) that overrides the generated one.
     #[serde(rename = "genesisBlock")]
     genesis_block: String,
+    #[serde(rename = "channelJobs")]
+    channel_jobs: ChannelJobs,
+    /// Orderer orgs: chart-relative path of configtx.yaml ("" on peer orgs).
+    configtx: String,
+    /// Fabric 1.4 orderer orgs: the generated system channel genesis block.
+    #[serde(rename = "systemChannel")]
+    system_channel: BTreeMap<String, String>,
+    channels: Vec<ChannelValues>,
+}
+
+#[derive(Serialize)]
+struct ChannelJobs {
+    enabled: bool,
+    #[serde(rename = "backoffLimit")]
+    backoff_limit: u32,
+    attempts: u32,
+    #[serde(rename = "activeDeadlineSeconds")]
+    active_deadline_seconds: u32,
+}
+
+/// A channel the org takes part in; paths are chart-relative files under `files/channels/`.
+#[derive(Serialize)]
+struct ChannelValues {
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    block: Option<String>,
+    #[serde(rename = "createTx", skip_serializing_if = "Option::is_none")]
+    create_tx: Option<String>,
+    #[serde(rename = "anchorTx", skip_serializing_if = "Option::is_none")]
+    anchor_tx: Option<String>,
+}
+
+/// Where an org subchart keeps its channel artifacts.
+pub const CHART_CHANNEL_DIR: &str = "files/channels";
+
+fn chart_file(name: &str) -> String {
+    format!("{CHART_CHANNEL_DIR}/{name}")
 }
 
 /// Component names as the chart's values spell them.
@@ -239,7 +276,7 @@ pub fn tls_cas(plan: &Plan, store_dir: &Path) -> Result<BTreeMap<String, String>
     Ok(out)
 }
 
-pub fn org_values(plan: &Plan, org: &OrgPlan, tls_cas: &BTreeMap<String, String>) -> OrgValues {
+pub fn org_values(plan: &Plan, org: &OrgPlan, tls_cas: &BTreeMap<String, String>, ch: &crate::channel::OrgChannels) -> OrgValues {
     let peers: Vec<&crate::plan::NodePlan> = org.nodes.iter().filter(|n| n.kind == NodeKind::Peer).collect();
     let peer_values = peers
         .iter()
@@ -273,6 +310,7 @@ pub fn org_values(plan: &Plan, org: &OrgPlan, tls_cas: &BTreeMap<String, String>
         .map(|(c, i)| (component_key(*c).to_string(), Image { repository: i.repository.clone(), tag: i.tag.clone() }))
         .collect();
     images.insert("busybox".into(), Image { repository: "busybox".into(), tag: "1.36".into() });
+    images.insert("curl".into(), Image { repository: "curlimages/curl".into(), tag: "8.11.1".into() });
     let mut storage: BTreeMap<String, String> =
         org.storage.sizes.iter().map(|(c, s)| (component_key(*c).to_string(), s.clone())).collect();
     storage.insert("className".into(), org.storage.class.clone().unwrap_or_default());
@@ -323,6 +361,23 @@ pub fn org_values(plan: &Plan, org: &OrgPlan, tls_cas: &BTreeMap<String, String>
             .flat_map(|o| o.nodes.iter().map(|n| n.endpoint.address.clone()))
             .collect(),
         genesis_block: String::new(),
+        channel_jobs: ChannelJobs { enabled: true, backoff_limit: 3, attempts: 30, active_deadline_seconds: 1800 },
+        configtx: if ch.configtx { chart_file("configtx.yaml") } else { String::new() },
+        system_channel: ch
+            .system_block
+            .as_ref()
+            .map(|b| BTreeMap::from([("name".to_string(), crate::channel::profile::SYSTEM_CHANNEL.to_string()), ("block".to_string(), chart_file(b))]))
+            .unwrap_or_default(),
+        channels: ch
+            .channels
+            .iter()
+            .map(|c| ChannelValues {
+                name: c.name.clone(),
+                block: c.block.as_deref().map(chart_file),
+                create_tx: c.create_tx.as_deref().map(chart_file),
+                anchor_tx: c.anchor_tx.as_deref().map(chart_file),
+            })
+            .collect(),
     }
 }
 

@@ -542,7 +542,33 @@ fn check_kafka_names(kafka: &KafkaPlan, orgs: &[OrgPlan], srcs: &[OrgSrc], t: &T
     }
 }
 
-fn channels(t: &Topology, orgs: &[OrgPlan], incomplete: &[String], d: &mut Diagnostics) -> Vec<ChannelPlan> {
+/// The channel of a file without a `Channels` key (a plain crypto-config.yaml): the talk's
+/// `mychannel`, with every peer org, each anchored at its first peer, served by every
+/// orderer org.
+pub const DEFAULT_CHANNEL: &str = "mychannel";
+
+fn default_channel(orgs: &[OrgPlan]) -> Vec<ChannelPlan> {
+    let peer_orgs: Vec<&OrgPlan> = orgs.iter().filter(|o| o.kind == OrgKind::Peer).collect();
+    if peer_orgs.is_empty() || !orgs.iter().any(|o| o.kind == OrgKind::Orderer) {
+        return vec![];
+    }
+    let anchor_peers = peer_orgs
+        .iter()
+        .filter_map(|o| o.nodes.iter().find(|n| n.kind == NodeKind::Peer).map(|n| (o, n)))
+        .map(|(o, n)| AnchorPeer { org: o.name.clone(), hostname: n.endpoint.hostname.clone(), host: n.endpoint.dns.fqdn.clone(), port: 7051 })
+        .collect();
+    vec![ChannelPlan {
+        name: DEFAULT_CHANNEL.into(),
+        orgs: peer_orgs.iter().map(|o| o.name.clone()).collect(),
+        orderer_orgs: orgs.iter().filter(|o| o.kind == OrgKind::Orderer).map(|o| o.name.clone()).collect(),
+        anchor_peers,
+    }]
+}
+
+fn channels(t: &Topology, consensus: Consensus, orgs: &[OrgPlan], incomplete: &[String], d: &mut Diagnostics) -> Vec<ChannelPlan> {
+    if !t.channels_declared {
+        return default_channel(orgs);
+    }
     let mut out = vec![];
     for c in &t.channels {
         let Some(name) = &c.name else { continue };
@@ -569,8 +595,17 @@ fn channels(t: &Topology, orgs: &[OrgPlan], incomplete: &[String], d: &mut Diagn
                 }
             }
         }
+        let all_orderers = orgs.iter().filter(|o| o.kind == OrgKind::Orderer).map(|o| o.nodes.len()).sum::<usize>();
         let orderer_orgs = match &c.orderer_orgs {
-            Some(list) => list.iter().map(|s| s.v.clone()).collect(),
+            Some(list) => {
+                // BFT needs 3f+1 consenters on every channel, not only in the network.
+                let n: usize = orgs.iter().filter(|o| o.kind == OrgKind::Orderer && list.iter().any(|s| s.v == o.name)).map(|o| o.nodes.len()).sum();
+                if consensus == Consensus::Bft && n > 0 && n < 4 && all_orderers >= 4 {
+                    d.error(list.first().map(|s| s.span), format!("channel `{}` would have {n} BFT consenters; BFT needs at least 4 (3f+1 to tolerate f = 1 fault)", name.v))
+                        .add_help("list more orderer orgs under this channel's `OrdererOrgs`, or remove the key to use every orderer org");
+                }
+                list.iter().map(|s| s.v.clone()).collect()
+            }
             None => orgs.iter().filter(|o| o.kind == OrgKind::Orderer).map(|o| o.name.clone()).collect(),
         };
         out.push(ChannelPlan { name: name.v.clone(), orgs: c.orgs.iter().map(|s| s.v.clone()).collect(), orderer_orgs, anchor_peers });
@@ -617,6 +652,6 @@ pub fn build(t: &Topology, d: &mut Diagnostics) -> Plan {
     if let Some(k) = &kafka {
         check_kafka_names(k, &orgs, &srcs, t, d);
     }
-    let channels = channels(t, &orgs, &incomplete, d);
+    let channels = channels(t, network.consensus, &orgs, &incomplete, d);
     Plan { network, orgs, kafka, channels }
 }

@@ -598,6 +598,7 @@ pub fn decode(root: &Node, diags: &mut Diagnostics) -> Topology {
         }
     }
     if let Some(list) = m.get("Channels") {
+        t.channels_declared = true;
         t.channels = d
             .seq(list, "Channels")
             .iter()

@@ -281,6 +281,8 @@ pub struct Topology {
     pub orderer_orgs: Vec<OrgSpec>,
     pub peer_orgs: Vec<OrgSpec>,
     pub channels: Vec<ChannelSpec>,
+    /// Whether the file has a `Channels` key at all (absent: the talk's default channel).
+    pub channels_declared: bool,
 }
 
 impl Topology {
