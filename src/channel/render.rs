@@ -10,8 +10,23 @@ use serde_json::{Map, Value, json};
 
 use super::proto as pb;
 
+/// Plain bytes: base64, "" when empty (protolator prints empty bytes as "").
 fn b64(b: &[u8]) -> Value {
-    if b.is_empty() { Value::Null } else { Value::String(Base64::encode_string(b)) }
+    Value::String(Base64::encode_string(b))
+}
+
+/// Bytes protolator decodes into a message: null when empty, else the rendering.
+fn nested(b: &[u8], f: impl FnOnce(&[u8]) -> Result<Value, String>) -> Result<Value, String> {
+    if b.is_empty() { Ok(Value::Null) } else { f(b) }
+}
+
+fn signature_header(b: &[u8]) -> Result<Value, String> {
+    let sh: pb::SignatureHeader = decode(b)?;
+    let creator = nested(&sh.creator, |c| {
+        let id: pb::SerializedIdentity = decode(c)?;
+        Ok(json!({"id_bytes": b64(&id.id_bytes), "mspid": id.mspid}))
+    })?;
+    Ok(json!({"creator": creator, "nonce": b64(&sh.nonce)}))
 }
 
 fn b64s(list: &[Vec<u8>]) -> Value {
@@ -51,44 +66,48 @@ pub fn block(b: &pb::Block) -> Result<Value, String> {
 }
 
 pub fn envelope(e: &pb::Envelope) -> Result<Value, String> {
-    let p: pb::Payload = decode(&e.payload)?;
-    let h = p.header.clone().unwrap_or_default();
-    let ch: pb::ChannelHeader = decode(&h.channel_header)?;
-    let sh: pb::SignatureHeader = decode(&h.signature_header)?;
-    let data = match ch.r#type {
-        pb::HEADER_TYPE_CONFIG => {
-            let ce: pb::ConfigEnvelope = decode(&p.data)?;
-            json!({
-                "config": ce.config.as_ref().map(config).transpose()?.unwrap_or(Value::Null),
-                "last_update": ce.last_update.as_ref().map(envelope).transpose()?.unwrap_or(Value::Null),
-            })
-        }
-        pb::HEADER_TYPE_CONFIG_UPDATE => {
-            let cue: pb::ConfigUpdateEnvelope = decode(&p.data)?;
-            let sigs: Vec<Value> = cue.signatures.iter().map(|s| json!({"signature": b64(&s.signature), "signature_header": b64(&s.signature_header)})).collect();
-            json!({"config_update": config_update(&decode(&cue.config_update)?)?, "signatures": sigs})
-        }
-        _ => b64(&p.data),
-    };
-    Ok(json!({
-        "payload": {
-            "data": data,
-            "header": {
-                "channel_header": {
+    let payload = nested(&e.payload, |b| {
+        let p: pb::Payload = decode(b)?;
+        let h = p.header.clone().unwrap_or_default();
+        let ch: pb::ChannelHeader = decode(&h.channel_header)?;
+        let data = nested(&p.data, |d| match ch.r#type {
+            pb::HEADER_TYPE_CONFIG => {
+                let ce: pb::ConfigEnvelope = decode(d)?;
+                Ok(json!({
+                    "config": ce.config.as_ref().map(config).transpose()?.unwrap_or(Value::Null),
+                    "last_update": ce.last_update.as_ref().map(envelope).transpose()?.unwrap_or(Value::Null),
+                }))
+            }
+            pb::HEADER_TYPE_CONFIG_UPDATE => {
+                let cue: pb::ConfigUpdateEnvelope = decode(d)?;
+                let mut sigs = vec![];
+                for s in &cue.signatures {
+                    sigs.push(json!({"signature": b64(&s.signature), "signature_header": nested(&s.signature_header, signature_header)?}));
+                }
+                let update = nested(&cue.config_update, |u| config_update(&decode(u)?))?;
+                Ok(json!({"config_update": update, "signatures": sigs}))
+            }
+            _ => Ok(b64(d)),
+        })?;
+        let header = match &p.header {
+            None => Value::Null,
+            Some(h) => json!({
+                "channel_header": nested(&h.channel_header, |_| Ok(json!({
                     "channel_id": ch.channel_id,
                     "epoch": u64s(ch.epoch),
-                    "extension": b64(&ch.extension),
+                    "extension": nested(&ch.extension, |x| Ok(b64(x)))?,
                     "timestamp": timestamp(&ch.timestamp),
                     "tls_cert_hash": b64(&ch.tls_cert_hash),
                     "tx_id": ch.tx_id,
                     "type": ch.r#type,
                     "version": ch.version,
-                },
-                "signature_header": {"creator": b64(&sh.creator), "nonce": b64(&sh.nonce)},
-            },
-        },
-        "signature": b64(&e.signature),
-    }))
+                })))?,
+                "signature_header": nested(&h.signature_header, signature_header)?,
+            }),
+        };
+        Ok(json!({"data": data, "header": header}))
+    })?;
+    Ok(json!({"payload": payload, "signature": b64(&e.signature)}))
 }
 
 pub fn config(c: &pb::Config) -> Result<Value, String> {
@@ -115,7 +134,7 @@ pub fn group(g: &pb::ConfigGroup) -> Result<Value, String> {
     }
     let mut values = Map::new();
     for (k, v) in &g.values {
-        values.insert(k.clone(), json!({"mod_policy": v.mod_policy, "value": config_value(k, &v.value)?, "version": u64s(v.version)}));
+        values.insert(k.clone(), json!({"mod_policy": v.mod_policy, "value": nested(&v.value, |b| config_value(k, b))?, "version": u64s(v.version)}));
     }
     let mut policies = Map::new();
     for (k, p) in &g.policies {
@@ -128,36 +147,40 @@ pub fn group(g: &pb::ConfigGroup) -> Result<Value, String> {
 }
 
 pub fn policy(p: &pb::Policy) -> Result<Value, String> {
-    let value = match p.r#type {
-        pb::POLICY_SIGNATURE => signature_envelope(&decode(&p.value)?)?,
-        pb::POLICY_IMPLICIT_META => {
-            let m: pb::ImplicitMetaPolicy = decode(&p.value)?;
-            let rule = ["ANY", "ALL", "MAJORITY"].get(m.rule as usize).copied().unwrap_or("ANY");
-            json!({"rule": rule, "sub_policy": m.sub_policy})
-        }
-        _ => b64(&p.value),
-    };
+    let value = nested(&p.value, |b| {
+        Ok(match p.r#type {
+            pb::POLICY_SIGNATURE => signature_envelope(&decode(b)?)?,
+            pb::POLICY_IMPLICIT_META => {
+                let m: pb::ImplicitMetaPolicy = decode(b)?;
+                let rule = ["ANY", "ALL", "MAJORITY"].get(m.rule as usize).copied().unwrap_or("ANY");
+                json!({"rule": rule, "sub_policy": m.sub_policy})
+            }
+            _ => b64(b),
+        })
+    })?;
     Ok(json!({"type": p.r#type, "value": value}))
 }
 
 fn signature_envelope(e: &pb::SignaturePolicyEnvelope) -> Result<Value, String> {
     let mut ids = vec![];
     for i in &e.identities {
-        let principal = match i.principal_classification {
-            pb::PRINCIPAL_ROLE => {
-                let r: pb::MspRole = decode(&i.principal)?;
-                json!({"msp_identifier": r.msp_identifier, "role": pb::ROLE_NAMES.get(r.role as usize).copied().unwrap_or("MEMBER")})
-            }
-            pb::PRINCIPAL_ORGANIZATION_UNIT => {
-                let o: pb::OrganizationUnit = decode(&i.principal)?;
-                json!({"certifiers_identifier": b64(&o.certifiers_identifier), "msp_identifier": o.msp_identifier, "organizational_unit_identifier": o.organizational_unit_identifier})
-            }
-            pb::PRINCIPAL_IDENTITY => {
-                let s: pb::SerializedIdentity = decode(&i.principal)?;
-                json!({"id_bytes": b64(&s.id_bytes), "mspid": s.mspid})
-            }
-            _ => b64(&i.principal),
-        };
+        let principal = nested(&i.principal, |b| {
+            Ok(match i.principal_classification {
+                pb::PRINCIPAL_ROLE => {
+                    let r: pb::MspRole = decode(b)?;
+                    json!({"msp_identifier": r.msp_identifier, "role": pb::ROLE_NAMES.get(r.role as usize).copied().unwrap_or("MEMBER")})
+                }
+                pb::PRINCIPAL_ORGANIZATION_UNIT => {
+                    let o: pb::OrganizationUnit = decode(b)?;
+                    json!({"certifiers_identifier": b64(&o.certifiers_identifier), "msp_identifier": o.msp_identifier, "organizational_unit_identifier": o.organizational_unit_identifier})
+                }
+                pb::PRINCIPAL_IDENTITY => {
+                    let s: pb::SerializedIdentity = decode(b)?;
+                    json!({"id_bytes": b64(&s.id_bytes), "mspid": s.mspid})
+                }
+                _ => b64(b),
+            })
+        })?;
         let class = ["ROLE", "ORGANIZATION_UNIT", "IDENTITY", "ANONYMITY", "COMBINED"].get(i.principal_classification as usize).copied().unwrap_or("ROLE");
         ids.push(json!({"principal": principal, "principal_classification": class}));
     }
@@ -182,7 +205,9 @@ fn ou(o: &Option<pb::FabricOuIdentifier>) -> Value {
 }
 
 fn msp(m: &pb::MspConfig) -> Result<Value, String> {
-    let config = if m.r#type == 0 {
+    let config = if m.config.is_empty() {
+        Value::Null
+    } else if m.r#type == 0 {
         let c: pb::FabricMspConfig = decode(&m.config)?;
         json!({
             "admins": b64s(&c.admins),
@@ -198,6 +223,7 @@ fn msp(m: &pb::MspConfig) -> Result<Value, String> {
             "name": c.name,
             "organizational_unit_identifiers": c.organizational_unit_identifiers.iter().map(|o| ou(&Some(o.clone()))).collect::<Vec<_>>(),
             "revocation_list": b64s(&c.revocation_list),
+            "root_certs": b64s(&c.root_certs),
             "signing_identity": c.signing_identity.as_ref().map(|s| json!({"private_signer": Value::Null, "public_signer": b64(&s.public_signer)})).unwrap_or(Value::Null),
             "tls_intermediate_certs": b64s(&c.tls_intermediate_certs),
             "tls_root_certs": b64s(&c.tls_root_certs),
@@ -210,6 +236,7 @@ fn msp(m: &pb::MspConfig) -> Result<Value, String> {
 
 fn consensus(c: &pb::ConsensusType) -> Result<Value, String> {
     let metadata = match c.r#type.as_str() {
+        _ if c.metadata.is_empty() => Value::Null,
         "etcdraft" => {
             let m: pb::RaftConfigMetadata = decode(&c.metadata)?;
             let consenters: Vec<Value> = m
@@ -246,7 +273,7 @@ fn consensus(c: &pb::ConsensusType) -> Result<Value, String> {
                 "view_change_timeout": o.view_change_timeout,
             })
         }
-        _ => b64(&c.metadata),
+        _ => json!({}),
     };
     let state = if c.state == 1 { "STATE_MAINTENANCE" } else { "STATE_NORMAL" };
     Ok(json!({"metadata": metadata, "state": state, "type": c.r#type}))
