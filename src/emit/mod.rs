@@ -298,6 +298,14 @@ pub fn release_estimate(chart: &Path, crypto_values: &str, nodes: usize, orgs: u
             own.extend_from_slice(Base64::encode_string(&b).as_bytes());
         }
     }
+    // Channel artifacts also appear in the manifest, base64 in ConfigMaps' binaryData,
+    // once per org chart that carries them.
+    let mut rendered: Vec<u8> = Vec::new();
+    for p in store::files(chart).into_iter().filter(|p| p.parent().is_some_and(|d| d.ends_with(values::CHART_CHANNEL_DIR))) {
+        if let Ok(b) = std::fs::read(&p) {
+            rendered.extend_from_slice(Base64::encode_string(&b).as_bytes());
+        }
+    }
     let crypto = gz(crypto_values.as_bytes());
-    (gz(&own) * 4 / 3) + crypto * 8 / 3 + nodes * 450 + orgs * 6000
+    (gz(&own) * 4 / 3) + (gz(&rendered) * 4 / 3) + crypto * 8 / 3 + nodes * 450 + orgs * 6000
 }
