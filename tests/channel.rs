@@ -447,3 +447,52 @@ fn channel_show_names_the_channels_it_has() {
     assert!(o.status.success());
     assert_eq!(serde_json::from_str::<Value>(&stdout(&o)).unwrap(), read_json(&b.out.join("channel-artifacts/system-channel.json")));
 }
+
+/// The rendered chart carries exactly the artifacts (ConfigMap binaryData decodes to the
+/// files' bytes) and the bootstrap Jobs each org kind and Fabric version needs.
+#[test]
+fn charts_carry_the_blocks_and_the_join_jobs() {
+    for (example, jobs) in [
+        ("raft-2.5", vec!["orderer-channel-join", "org1-channel-join", "org2-channel-join", "org3-channel-join"]),
+        ("bft-3.1", vec!["orderera-channel-join", "ordererb-channel-join", "org1-channel-join", "org2-channel-join"]),
+        ("kafka-1.4", vec!["org1-channel-create", "org1-channel-join", "org2-channel-join"]),
+    ] {
+        let b = build(example);
+        let chart = b.out.join(b.plan["network"]["chart"]["name"].as_str().unwrap());
+        let crypto = b.out.join("secrets").join(format!("{}-crypto.yaml", b.plan["network"]["chart"]["name"].as_str().unwrap()));
+        let home = b.out.join("helm-home");
+        let manifests = helm("helm4", &home, &["template", "r", chart.to_str().unwrap(), "-f", crypto.to_str().unwrap()]);
+        let mut found_jobs = vec![];
+        let mut carried = 0;
+        for d in manifests.split("\n---").filter_map(|t| yaml_serde::from_str::<yaml_serde::Value>(t).ok()) {
+            let kind = d.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+            let name = d["metadata"]["name"].as_str().unwrap_or("").to_string();
+            if kind == "Job" {
+                let hook = d["metadata"]["annotations"]["helm.sh/hook"].as_str().unwrap_or("");
+                assert_eq!(hook, "post-install,post-upgrade", "{example}: {name} is not a post-install/upgrade hook");
+                found_jobs.push(name);
+            } else if kind == "ConfigMap" {
+                if let Some(yaml_serde::Value::Mapping(m)) = d.get("binaryData") {
+                    for (k, v) in m {
+                        let k = k.as_str().unwrap();
+                        let want = std::fs::read(b.out.join("channel-artifacts").join(k)).unwrap_or_else(|_| panic!("{example}: {name} carries {k}, which the build did not write"));
+                        assert_eq!(Base64::decode_vec(v.as_str().unwrap()).unwrap(), want, "{example}: {name}/{k}");
+                        carried += 1;
+                    }
+                }
+            }
+        }
+        found_jobs.sort();
+        assert_eq!(found_jobs, jobs, "{example}: channel Jobs");
+        assert!(carried > 0, "{example}: no channel artifact in any ConfigMap");
+        // Without the Jobs the artifacts stay, for doing it by hand.
+        let sets: Vec<String> = b.plan["orgs"].as_array().unwrap().iter().map(|o| format!("{}.channelJobs.enabled=false", o["slug"].as_str().unwrap())).collect();
+        let mut args = vec!["template", "r", chart.to_str().unwrap(), "-f", crypto.to_str().unwrap()];
+        for s in &sets {
+            args.extend(["--set", s.as_str()]);
+        }
+        let manifests = helm("helm4", &home, &args);
+        assert!(!manifests.contains("kind: Job"), "{example}: channelJobs.enabled=false still renders Jobs");
+        assert!(manifests.contains("binaryData"), "{example}: the artifacts must stay without the Jobs");
+    }
+}
