@@ -348,6 +348,11 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
                 plan.orgs.len(),
                 out_dir.join("secrets").display()
             );
+            text += &format!(
+                "channels: {}: configtx.yaml, {} (review: *.json, `fabchart channel show`)\n",
+                e.artifacts_dir.display(),
+                if e.artifacts.is_empty() { "no channel".to_string() } else { e.artifacts.join(", ") }
+            );
             text += &format!("release size (estimate): umbrella {} KiB of Helm's 1024 KiB limit\n", e.umbrella_release / 1024);
             out(&text);
             let limit = fabchart::emit::RELEASE_LIMIT;

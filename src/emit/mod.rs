@@ -35,6 +35,9 @@ pub struct Emitted {
     pub umbrella_release: usize,
     /// The same per org subchart installed on its own, by slug.
     pub org_releases: Vec<(String, usize)>,
+    /// `OUT/channel-artifacts` and the channel artifacts written there (no JSON, no configtx.yaml).
+    pub artifacts_dir: PathBuf,
+    pub artifacts: Vec<String>,
 }
 
 fn tera(name: &str, ctx: &tera::Context) -> Result<String, String> {
@@ -231,7 +234,8 @@ pub fn emit(plan: &Plan, store_dir: &Path, out: &Path) -> Result<Emitted, String
 
     // Swap the chart in whole.
     swap_in(&staging, &chart_dir, out)?;
-    Ok(Emitted { chart_dir, secrets, umbrella_release, org_releases })
+    let names = artifacts.files.keys().filter(|n| n.ends_with(".block") || n.ends_with(".tx")).cloned().collect();
+    Ok(Emitted { chart_dir, secrets, umbrella_release, org_releases, artifacts_dir, artifacts: names })
 }
 
 /// Copies the artifacts an org's subchart carries into its `files/channels/`.
