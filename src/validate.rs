@@ -29,8 +29,13 @@ fn versions(t: &Topology, d: &mut Diagnostics) {
                     .add_help("set `FabricVersion: \"3.1\"`, or use `etcdraft`");
             }
             (FabricVersion::V2_5, Consensus::Solo | Consensus::Kafka) => {
-                d.warning(Some(c.span), format!("`{}` consensus is deprecated since Fabric 2.0 and removed in 3.0", c.v.as_str()))
-                    .add_help("new networks should use `etcdraft`");
+                // Deprecated since 2.0, and the channel participation API fabchart's 2.5
+                // charts bootstrap with refuses orderers that are not cluster consenters.
+                d.error(
+                    Some(c.span),
+                    format!("Fabric 2.5 channels are joined through the channel participation API, which does not run `{}` orderers (deprecated since 2.0, removed in 3.0)", c.v.as_str()),
+                )
+                .add_help("use `etcdraft`, or set `FabricVersion: \"1.4\"` for the talk's system-channel network");
             }
             _ => {}
         }

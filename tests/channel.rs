@@ -29,14 +29,20 @@ struct Built {
     plan: Value,
 }
 
-fn build(example: &str) -> Built {
-    let out = tmp(&format!("ch-{example}"));
+/// Builds an example into a scratch folder of its own (`label` keeps tests that build the
+/// same example apart: they run in parallel).
+fn build_as(example: &str, label: &str) -> Built {
+    let out = tmp(&format!("ch-{label}-{example}"));
     let file = format!("values-examples/{example}.yaml");
     let o = fabchart(&["build", &file, "-o", out.to_str().unwrap()]);
     assert!(o.status.success(), "build {example}: {}", stderr(&o));
     let p = fabchart(&["plan", &file, "--format", "json"]);
     assert!(p.status.success());
     Built { out, plan: serde_json::from_str(&stdout(&p)).unwrap() }
+}
+
+fn build(example: &str) -> Built {
+    build_as(example, "check")
 }
 
 fn at<'a>(v: &'a Value, path: &[&str]) -> &'a Value {
@@ -414,7 +420,7 @@ fn large() {
 /// exactly those bytes.
 #[test]
 fn rebuild_gives_identical_blocks() {
-    let b = build("raft-2.5");
+    let b = build_as("raft-2.5", "rebuild");
     let dir = b.out.join("channel-artifacts");
     let snap = |d: &Path| -> Vec<(String, Vec<u8>)> {
         let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(d).unwrap().map(|e| e.unwrap()).map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap())).collect();
@@ -439,7 +445,7 @@ fn rebuild_gives_identical_blocks() {
 
 #[test]
 fn channel_show_names_the_channels_it_has() {
-    let b = build("kafka-1.4");
+    let b = build_as("kafka-1.4", "show");
     let o = fabchart(&["channel", "show", b.out.to_str().unwrap(), "nosuch"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("channels there: mychannel, system-channel"), "{}", stderr(&o));
@@ -457,7 +463,7 @@ fn charts_carry_the_blocks_and_the_join_jobs() {
         ("bft-3.1", vec!["orderera-channel-join", "ordererb-channel-join", "org1-channel-join", "org2-channel-join"]),
         ("kafka-1.4", vec!["org1-channel-create", "org1-channel-join", "org2-channel-join"]),
     ] {
-        let b = build(example);
+        let b = build_as(example, "charts");
         let chart = b.out.join(b.plan["network"]["chart"]["name"].as_str().unwrap());
         let crypto = b.out.join("secrets").join(format!("{}-crypto.yaml", b.plan["network"]["chart"]["name"].as_str().unwrap()));
         let home = b.out.join("helm-home");

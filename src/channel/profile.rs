@@ -293,19 +293,10 @@ pub fn consortium_name(plan: &Plan) -> String {
     format!("{}-consortium", plan.network.name)
 }
 
-/// Profile name of a channel in configtx.yaml.
+/// Profile name of a channel in configtx.yaml: the channel name itself (unique, and never
+/// `SystemChannel`, which channel names cannot spell).
 pub fn profile_name(channel: &str) -> String {
-    let mut s = String::new();
-    let mut upper = true;
-    for c in channel.chars() {
-        if c.is_ascii_alphanumeric() {
-            s.push(if upper { c.to_ascii_uppercase() } else { c });
-            upper = false;
-        } else {
-            upper = true;
-        }
-    }
-    s + "Channel"
+    channel.to_string()
 }
 
 /// Every profile of the network: the system channel (1.4), then one per channel.
@@ -389,8 +380,13 @@ fn caps_yaml(out: &mut String, indent: &str, caps: &[&str]) {
     }
 }
 
+/// YAML anchor of an org: its MSP ID, any other character spelled as `_xHH` so that two
+/// MSP IDs never share an anchor.
 fn anchor(org: &OrgDef) -> String {
-    org.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+    org.name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c.to_string() } else { format!("_x{:02X}", c as u32) })
+        .collect()
 }
 
 /// configtx.yaml for `profiles`, its paths relative to `dir` (where it is written).

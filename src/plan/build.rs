@@ -572,6 +572,10 @@ fn channels(t: &Topology, consensus: Consensus, orgs: &[OrgPlan], incomplete: &[
     let mut out = vec![];
     for c in &t.channels {
         let Some(name) = &c.name else { continue };
+        if name.v == crate::channel::profile::SYSTEM_CHANNEL {
+            d.error(Some(name.span), format!("channel name `{}` is reserved for Fabric 1.4's system channel", name.v))
+                .add_help("choose another name, e.g. `mychannel`");
+        }
         let mut anchor_peers = vec![];
         for (org_name, peers) in &c.anchor_peers {
             let Some(org) = orgs.iter().find(|o| o.name == org_name.v && o.kind == OrgKind::Peer) else { continue };
