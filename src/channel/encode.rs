@@ -356,45 +356,65 @@ struct MapDiff<T> {
     members_updated: bool,
 }
 
-fn diff_policies(orig: &BTreeMap<String, pb::ConfigPolicy>, upd: &BTreeMap<String, pb::ConfigPolicy>) -> MapDiff<pb::ConfigPolicy> {
-    let mut d = MapDiff { read: BTreeMap::new(), write: BTreeMap::new(), same: BTreeMap::new(), members_updated: false };
-    for (k, o) in orig {
-        match upd.get(k) {
-            None => d.members_updated = true,
-            Some(u) if u.mod_policy == o.mod_policy && u.policy == o.policy => {
-                d.same.insert(k.clone(), pb::ConfigPolicy { version: o.version, ..Default::default() });
-            }
-            Some(u) => {
-                d.write.insert(k.clone(), pb::ConfigPolicy { version: o.version + 1, mod_policy: u.mod_policy.clone(), policy: u.policy.clone() });
-            }
-        }
-    }
-    for (k, u) in upd {
-        if !orig.contains_key(k) {
-            d.members_updated = true;
-            d.write.insert(k.clone(), pb::ConfigPolicy { version: 0, mod_policy: u.mod_policy.clone(), policy: u.policy.clone() });
-        }
-    }
-    d
+/// A config policy or value, as computeGroupUpdate treats both.
+trait Member: Clone + Default {
+    fn version(&self) -> u64;
+    /// Same mod_policy and content (versions aside).
+    fn same(&self, other: &Self) -> bool;
+    /// This member's mod_policy and content at `version`.
+    fn at(&self, version: u64) -> Self;
+    /// An entry carrying only a version (the read set's and unchanged members' form).
+    fn bare(version: u64) -> Self;
 }
 
-fn diff_values(orig: &BTreeMap<String, pb::ConfigValue>, upd: &BTreeMap<String, pb::ConfigValue>) -> MapDiff<pb::ConfigValue> {
+impl Member for pb::ConfigPolicy {
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn same(&self, o: &Self) -> bool {
+        self.mod_policy == o.mod_policy && self.policy == o.policy
+    }
+    fn at(&self, version: u64) -> Self {
+        pb::ConfigPolicy { version, ..self.clone() }
+    }
+    fn bare(version: u64) -> Self {
+        pb::ConfigPolicy { version, ..Default::default() }
+    }
+}
+
+impl Member for pb::ConfigValue {
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn same(&self, o: &Self) -> bool {
+        self.mod_policy == o.mod_policy && self.value == o.value
+    }
+    fn at(&self, version: u64) -> Self {
+        pb::ConfigValue { version, ..self.clone() }
+    }
+    fn bare(version: u64) -> Self {
+        pb::ConfigValue { version, ..Default::default() }
+    }
+}
+
+/// computePoliciesMapUpdate / computeValuesMapUpdate.
+fn diff_members<T: Member>(orig: &BTreeMap<String, T>, upd: &BTreeMap<String, T>) -> MapDiff<T> {
     let mut d = MapDiff { read: BTreeMap::new(), write: BTreeMap::new(), same: BTreeMap::new(), members_updated: false };
     for (k, o) in orig {
         match upd.get(k) {
             None => d.members_updated = true,
-            Some(u) if u.mod_policy == o.mod_policy && u.value == o.value => {
-                d.same.insert(k.clone(), pb::ConfigValue { version: o.version, ..Default::default() });
+            Some(u) if u.same(o) => {
+                d.same.insert(k.clone(), T::bare(o.version()));
             }
             Some(u) => {
-                d.write.insert(k.clone(), pb::ConfigValue { version: o.version + 1, mod_policy: u.mod_policy.clone(), value: u.value.clone() });
+                d.write.insert(k.clone(), u.at(o.version() + 1));
             }
         }
     }
     for (k, u) in upd {
         if !orig.contains_key(k) {
             d.members_updated = true;
-            d.write.insert(k.clone(), pb::ConfigValue { version: 0, mod_policy: u.mod_policy.clone(), value: u.value.clone() });
+            d.write.insert(k.clone(), u.at(0));
         }
     }
     d
@@ -402,8 +422,8 @@ fn diff_values(orig: &BTreeMap<String, pb::ConfigValue>, upd: &BTreeMap<String, 
 
 /// computeGroupUpdate: (read set, write set, updated).
 fn diff_group(orig: &pb::ConfigGroup, upd: &pb::ConfigGroup) -> (pb::ConfigGroup, pb::ConfigGroup, bool) {
-    let p = diff_policies(&orig.policies, &upd.policies);
-    let v = diff_values(&orig.values, &upd.values);
+    let p = diff_members(&orig.policies, &upd.policies);
+    let v = diff_members(&orig.values, &upd.values);
     let mut g = MapDiff { read: BTreeMap::new(), write: BTreeMap::new(), same: BTreeMap::new(), members_updated: false };
     for (k, o) in &orig.groups {
         let Some(u) = upd.groups.get(k) else {
