@@ -405,6 +405,14 @@ class Decoder {
   // Static decorations: protolator's opaque and variably opaque fields.
   decorations() {
     const opaqueAs = (typeName) => (msg, where, f) => this.opaque(this.bytesOf(msg, f), typeName, where);
+    // Bytes whose message type depends on another field of the same message (null when empty).
+    const opaqueByType = (typeOf, table, what) => (msg, where, f) => {
+      const bytes = this.bytesOf(msg, f);
+      if (bytes.length === 0) return null;
+      const t = typeOf(msg);
+      if (!table[t]) throw unsupported(where, `unable to decode ${what} ${t}`);
+      return this.opaque(bytes, table[t], where);
+    };
     const group = (kind) => (msg, where, f) => (msg[f.has]() ? this.group(kind, msg[f.getter](), where) : null);
     return {
       'common.Envelope': { payload: opaqueAs('common.Payload') },
@@ -452,32 +460,17 @@ class Decoder {
       'common.ConfigUpdateEnvelope': { config_update: opaqueAs('common.ConfigUpdate') },
       'common.ConfigSignature': { signature_header: opaqueAs('common.SignatureHeader') },
       'common.Policy': {
-        value: (msg, where, f) => {
-          const bytes = this.bytesOf(msg, f);
-          if (bytes.length === 0) return null;
-          const typeName = { 1: 'common.SignaturePolicyEnvelope', 3: 'common.ImplicitMetaPolicy' }[msg.getType()];
-          if (!typeName) throw unsupported(where, `unable to decode policy type ${msg.getType()}`);
-          return this.opaque(bytes, typeName, where);
-        },
+        value: opaqueByType((m) => m.getType(), { 1: 'common.SignaturePolicyEnvelope', 3: 'common.ImplicitMetaPolicy' }, 'policy type'),
       },
       'msp.MSPConfig': {
-        config: (msg, where, f) => {
-          const bytes = this.bytesOf(msg, f);
-          if (bytes.length === 0) return null;
-          const typeName = { 0: 'msp.FabricMSPConfig', 1: 'msp.IdemixMSPConfig' }[msg.getType()];
-          if (!typeName) throw unsupported(where, `unable to decode MSP type ${msg.getType()}`);
-          return this.opaque(bytes, typeName, where);
-        },
+        config: opaqueByType((m) => m.getType(), { 0: 'msp.FabricMSPConfig', 1: 'msp.IdemixMSPConfig' }, 'MSP type'),
       },
       'common.MSPPrincipal': {
-        principal: (msg, where, f) => {
-          const bytes = this.bytesOf(msg, f);
-          if (bytes.length === 0) return null;
-          const c = msg.getPrincipalClassification();
-          const typeName = { 0: 'common.MSPRole', 1: 'common.OrganizationUnit', 2: 'msp.SerializedIdentity' }[c];
-          if (!typeName) throw unsupported(where, `unable to decode principal classification ${c}`);
-          return this.opaque(bytes, typeName, where);
-        },
+        principal: opaqueByType(
+          (m) => m.getPrincipalClassification(),
+          { 0: 'common.MSPRole', 1: 'common.OrganizationUnit', 2: 'msp.SerializedIdentity' },
+          'principal classification',
+        ),
       },
       'orderer.ConsensusType': {
         metadata: (msg, where, f) => {

@@ -121,6 +121,11 @@ struct OuYaml {
     ou: String,
 }
 
+/// The AnchorPeers value of (host, port) pairs.
+fn anchor_peers(anchors: &[(String, u16)]) -> pb::AnchorPeers {
+    pb::AnchorPeers { anchor_peers: anchors.iter().map(|(h, p)| pb::AnchorPeer { host: h.clone(), port: *p as i32 }).collect() }
+}
+
 fn value<M: prost::Message>(m: &M, mod_policy: &str) -> pb::ConfigValue {
     pb::ConfigValue { version: 0, value: bytes(m), mod_policy: mod_policy.into() }
 }
@@ -189,7 +194,7 @@ fn org_group(r: &mut Reader, o: &OrgDef, anchors: &[(String, u16)]) -> Result<pb
         g.values.insert("Endpoints".into(), value(&pb::OrdererAddresses { addresses: o.orderer_endpoints.clone() }, ADMINS));
     }
     if !anchors.is_empty() {
-        let a = pb::AnchorPeers { anchor_peers: anchors.iter().map(|(h, p)| pb::AnchorPeer { host: h.clone(), port: *p as i32 }).collect() };
+        let a = anchor_peers(anchors);
         g.values.insert("AnchorPeers".into(), value(&a, ADMINS));
     }
     Ok(g)
@@ -504,7 +509,7 @@ pub fn anchor_peers_update(channel_id: &str, org: &str, anchors: &[(String, u16)
             g.policies.insert(k.into(), pb::ConfigPolicy::default());
         }
         if with_anchor {
-            let a = pb::AnchorPeers { anchor_peers: anchors.iter().map(|(h, p)| pb::AnchorPeer { host: h.clone(), port: *p as i32 }).collect() };
+            let a = anchor_peers(anchors);
             g.values.insert("AnchorPeers".into(), pb::ConfigValue { version: 0, value: bytes(&a), mod_policy: ADMINS.into() });
         }
         g
@@ -548,9 +553,6 @@ fn sha256(parts: &[&[u8]]) -> Vec<u8> {
     h.finalize().to_vec()
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
 
 /// genesis.Factory.Block: block 0 of a channel holding one CONFIG envelope. The nonce is
 /// derived from the channel ID and configuration instead of random bytes, so the block is
@@ -559,7 +561,7 @@ pub fn genesis_block(v: FabricVersion, channel_id: &str, group: pb::ConfigGroup,
     let config_env = pb::ConfigEnvelope { config: Some(pb::Config { sequence: 0, channel_group: Some(group) }), last_update: None };
     let data = bytes(&config_env);
     let nonce = sha256(&[b"fabchart genesis nonce\0", channel_id.as_bytes(), b"\0", &data])[..24].to_vec();
-    let tx_id = hex(&sha256(&[&nonce]));
+    let tx_id = crate::crypto::store::hex(&sha256(&[&nonce]));
     let ch = pb::ChannelHeader {
         r#type: pb::HEADER_TYPE_CONFIG,
         version: 1,

@@ -295,19 +295,24 @@ pub fn release_estimate(chart: &Path, crypto_values: &str, nodes: usize, orgs: u
         let _ = e.write_all(data);
         e.finish().map(|v| v.len()).unwrap_or(0)
     };
+    // The top chart's own files; channel artifacts (anywhere in the tree) also appear in
+    // the manifest, base64 in ConfigMaps' binaryData, once per org chart that carries them.
     let mut own: Vec<u8> = Vec::new();
-    let subcharts = chart.join("charts");
-    for p in store::files(chart).into_iter().filter(|p| !p.starts_with(&subcharts)) {
-        if let Ok(b) = std::fs::read(&p) {
-            own.extend_from_slice(Base64::encode_string(&b).as_bytes());
-        }
-    }
-    // Channel artifacts also appear in the manifest, base64 in ConfigMaps' binaryData,
-    // once per org chart that carries them.
     let mut rendered: Vec<u8> = Vec::new();
-    for p in store::files(chart).into_iter().filter(|p| p.parent().is_some_and(|d| d.ends_with(values::CHART_CHANNEL_DIR))) {
-        if let Ok(b) = std::fs::read(&p) {
-            rendered.extend_from_slice(Base64::encode_string(&b).as_bytes());
+    let subcharts = chart.join("charts");
+    for p in store::files(chart) {
+        let is_own = !p.starts_with(&subcharts);
+        let is_artifact = p.parent().is_some_and(|d| d.ends_with(values::CHART_CHANNEL_DIR));
+        if !(is_own || is_artifact) {
+            continue;
+        }
+        let Ok(b) = std::fs::read(&p) else { continue };
+        let text = Base64::encode_string(&b);
+        if is_own {
+            own.extend_from_slice(text.as_bytes());
+        }
+        if is_artifact {
+            rendered.extend_from_slice(text.as_bytes());
         }
     }
     let crypto = gz(crypto_values.as_bytes());
