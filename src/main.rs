@@ -74,12 +74,14 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
-    /// Generate the network's crypto material and its Helm chart
+    /// Generate the network's crypto material, channel blocks and Helm chart
     ///
     /// Writes OUT/<chart>/ (an umbrella chart with one subchart per org), OUT/secrets/
     /// (the crypto values files, mode 0600: <chart>-crypto.yaml for the umbrella,
-    /// <org>-crypto.yaml per org) and a crypto store in cryptogen's exact layout (default
-    /// OUT/crypto-config). Existing
+    /// <org>-crypto.yaml per org), OUT/channel-artifacts/ (configtx.yaml, channel genesis
+    /// blocks or 1.4 channel transactions, their JSON for review; also carried by the
+    /// subcharts, whose hook Jobs join the channels) and a crypto store in cryptogen's exact
+    /// layout (default OUT/crypto-config). Existing
     /// material is never regenerated: a rebuild with an unchanged topology changes nothing;
     /// new orgs, nodes and users are signed by the existing CAs (like `cryptogen extend`),
     /// and an existing cryptogen output given as --crypto-dir is adopted as is. When a
