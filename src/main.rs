@@ -131,7 +131,7 @@ enum Command {
         #[arg(long)]
         merge: Option<PathBuf>,
     },
-    /// Inspect the channel artifacts of a build
+    /// Inspect, sign and adopt channel configurations
     #[command(subcommand)]
     Channel(ChannelCommand),
     /// Show how a network changes between two topologies (or recorded plans)
@@ -183,12 +183,52 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ChannelCommand {
-    /// Print a channel's configuration as JSON (configtxlator's layout)
+    /// Print a channel's configuration, or a config update, as JSON (configtxlator's layout)
     ///
-    /// OUT is a build's output directory. Decodes OUT/channel-artifacts/CHANNEL.block
-    /// (its common.Config) or, on Fabric 1.4, CHANNEL.tx (the channel-creation
-    /// ConfigUpdate); `system-channel` is the 1.4 system channel.
-    Show { out: PathBuf, channel: String },
+    /// OUT is a build's output directory. For a channel: the common.Config fabchart
+    /// expects the live channel to have (its genesis configuration with every recorded
+    /// update applied; `system-channel` is the 1.4 system channel). For an update envelope
+    /// (a path, or a file name under OUT/channel-artifacts/updates/): the common.Envelope,
+    /// and on stderr who signed it and which of the policies it needs the signatures
+    /// satisfy.
+    Show {
+        out: PathBuf,
+        /// A channel name, or an update envelope (.tx)
+        channel: String,
+    },
+    /// Add an admin's signature to a config update envelope
+    ///
+    /// For admins whose keys fabchart does not hold: appends a ConfigSignature over the
+    /// envelope's ConfigUpdate (its bytes untouched) by the identity in MSP_DIR
+    /// (cryptogen layout: signcerts/*.pem, keystore/*_sk) and re-signs the envelope with
+    /// it, deterministically, as `peer channel signconfigtx` does. The MSP ID is read from
+    /// the channel's recorded configuration (the org whose CA issued the certificate)
+    /// unless --msp-id names it. Writes ENVELOPE in place unless --output.
+    Sign {
+        envelope: PathBuf,
+        /// The signing admin's MSP directory
+        #[arg(long)]
+        msp: PathBuf,
+        #[arg(long)]
+        msp_id: Option<String>,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Adopt a running channel's configuration as the base of later updates
+    ///
+    /// CONFIG_BLOCK is a config block fetched from the live network (`peer channel fetch
+    /// config`), whoever made the channel (fabchart, configtxgen, hand edits). fabchart
+    /// records it as the channel's configuration; the next build computes its updates
+    /// against it. Peers join a channel with its block 0: when CONFIG_BLOCK is not block 0
+    /// and OUT has no genesis block for the channel, pass it with --genesis (`peer channel
+    /// fetch 0`).
+    Import {
+        out: PathBuf,
+        channel: String,
+        config_block: PathBuf,
+        #[arg(long)]
+        genesis: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -303,61 +343,26 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Build { topology, out: out_dir, crypto_dir, prune, bump } => {
-            let c = compile_reported(&topology)?;
-            let Some(plan) = &c.plan else {
+            let mut c = compile_file(&topology)?;
+            if c.plan.is_none() {
+                err(&c.render());
                 err(&format!("error: {}; nothing was written\n", summary(&c)));
                 return Ok(ExitCode::from(1));
-            };
-            let versioned = fabchart::version::resolve(plan, &out_dir, bump.is_some())?;
-            let plan = &versioned.plan;
-            let dir = crypto_dir.unwrap_or_else(|| out_dir.join("crypto-config"));
+            }
             let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
-            let opts = fabchart::crypto::Options { dir: dir.clone(), prune, progress };
-            let r = fabchart::crypto::build(plan, &opts, time::OffsetDateTime::now_utc())?;
-            let mut text = format!(
-                "crypto: {}: created {} orgs, {} nodes, {} users ({} key pairs); reused {} identities\n",
-                dir.display(),
-                r.orgs_created,
-                r.nodes_created,
-                r.users_created,
-                r.key_pairs_created(),
-                r.reused
-            );
-            if r.leftovers > 0 {
-                text += &format!("crypto: removed {} unfinished units of an interrupted build\n", r.leftovers);
-            }
-            for x in &r.reissued {
-                text += &format!("re-issued: {x}\n");
-            }
-            for x in &r.pruned {
-                text += &format!("pruned: {x}\n");
-            }
-            for x in &r.stale {
-                text += &format!("not in the topology (kept; --prune removes it): {x}\n");
-            }
-            let previous_changelog = std::fs::read_to_string(out_dir.join(&plan.network.chart.name).join("CHANGELOG.md")).unwrap_or_default();
-            let e = fabchart::emit::emit(plan, &dir, &out_dir)?;
-            let changelog = fabchart::version::changelog(&previous_changelog, &versioned);
-            fabchart::crypto::store::replace(&e.chart_dir.join("CHANGELOG.md"), changelog.as_bytes(), 0o644)?;
-            fabchart::version::write_record(&out_dir, plan)?;
-            if !versioned.changes.is_empty() {
-                let list = fabchart::version::render(&versioned.changes);
-                text += &format!("version {}: {}\n", plan.network.chart.version, list.trim_end().replace('\n', "; "));
-            }
-            text += &format!(
-                "chart: {} ({} org subcharts); crypto values: {} (mode 0600, private keys: never commit)\n",
-                e.chart_dir.display(),
-                plan.orgs.len(),
-                out_dir.join("secrets").display()
-            );
-            text += &format!(
-                "channels: {}: configtx.yaml, {} (review: *.json, `fabchart channel show`)\n",
-                e.artifacts_dir.display(),
-                if e.artifacts.is_empty() { "no channel".to_string() } else { e.artifacts.join(", ") }
-            );
-            text += &format!("release size (estimate): umbrella {} KiB of Helm's 1024 KiB limit\n", e.umbrella_release / 1024);
-            out(&text);
-            let limit = fabchart::emit::RELEASE_LIMIT;
+            let opts = fabchart::BuildOptions { out: out_dir.clone(), crypto_dir, prune, bump: bump.is_some(), progress };
+            let built = fabchart::build(&mut c, &opts);
+            err(&c.render());
+            let b = match built {
+                Ok(b) => b,
+                Err(fabchart::BuildError::Refused) => {
+                    err(&format!("error: {}; the crypto store may have gained new identities, but no channel artifact, chart or record was written\n", summary(&c)));
+                    return Ok(ExitCode::from(1));
+                }
+                Err(fabchart::BuildError::Failed(e)) => return Err(e),
+            };
+            out(&build_report(&b, &out_dir));
+            let (limit, e, plan) = (fabchart::emit::RELEASE_LIMIT, &b.emitted, &b.versioned.plan);
             if e.umbrella_release > limit * 9 / 10 {
                 let largest = e.org_releases.iter().map(|(_, s)| *s).max().unwrap_or(0);
                 err(&format!(
@@ -373,6 +378,17 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
             }
             for (slug, size) in e.org_releases.iter().filter(|(_, s)| *s > limit * 9 / 10) {
                 err(&format!("warning: org {slug}'s release would be about {} KiB, near or over Helm's 1 MiB limit; split the org\n", size / 1024));
+            }
+            for u in b.channels.updates.iter().filter(|u| !u.unsatisfied.is_empty()) {
+                err(&format!(
+                    "warning: {}/{} lacks signatures for {}: no admin key in the crypto store satisfies them under the channel's current MSPs; add them with `fabchart channel sign {}/{}/{} --msp ADMIN_MSP_DIR`, then rebuild\n",
+                    fabchart::channel::DIR,
+                    u.file,
+                    u.unsatisfied.join(", "),
+                    out_dir.display(),
+                    fabchart::channel::DIR,
+                    u.file
+                ));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -416,7 +432,18 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Channel(ChannelCommand::Show { out: out_dir, channel }) => {
-            out(&fabchart::channel::show(&out_dir, &channel)?);
+            let shown = fabchart::channel::show(&out_dir, &channel)?;
+            out(&shown.json);
+            err(&shown.notes);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Channel(ChannelCommand::Sign { envelope, msp, msp_id, output }) => {
+            let note = fabchart::channel::sign_file(&envelope, &msp, msp_id.as_deref(), output.as_deref())?;
+            out(&note);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Channel(ChannelCommand::Import { out: out_dir, channel, config_block, genesis }) => {
+            out(&fabchart::channel::import(&out_dir, &channel, &config_block, genesis.as_deref())?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff { old, new } => {
@@ -439,6 +466,59 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// What `build` tells the user, stage by stage.
+fn build_report(b: &fabchart::Built, out_dir: &Path) -> String {
+    let (r, plan, e) = (&b.crypto, &b.versioned.plan, &b.emitted);
+    let mut text = format!(
+        "crypto: {}: created {} orgs, {} nodes, {} users ({} key pairs); reused {} identities\n",
+        b.crypto_dir.display(),
+        r.orgs_created,
+        r.nodes_created,
+        r.users_created,
+        r.key_pairs_created(),
+        r.reused
+    );
+    if r.leftovers > 0 {
+        text += &format!("crypto: removed {} unfinished units of an interrupted build\n", r.leftovers);
+    }
+    for x in &r.reissued {
+        text += &format!("re-issued: {x}\n");
+    }
+    for x in &r.pruned {
+        text += &format!("pruned: {x}\n");
+    }
+    for x in &r.stale {
+        text += &format!("not in the topology (kept; --prune removes it): {x}\n");
+    }
+    if !b.versioned.changes.is_empty() {
+        let list = fabchart::version::render(&b.versioned.changes);
+        text += &format!("version {}: {}\n", plan.network.chart.version, list.trim_end().replace('\n', "; "));
+    }
+    text += &format!(
+        "chart: {} ({} org subcharts); crypto values: {} (mode 0600, private keys: never commit)\n",
+        e.chart_dir.display(),
+        plan.orgs.len(),
+        out_dir.join("secrets").display()
+    );
+    let ch = &b.channels;
+    text += &format!(
+        "channels: {}: configtx.yaml, {} (review: *.json, `fabchart channel show`; keep this folder: it is the channels' state)\n",
+        e.artifacts_dir.display(),
+        if e.artifacts.is_empty() { "no channel".to_string() } else { e.artifacts.join(", ") }
+    );
+    if !ch.created.is_empty() {
+        text += &format!("channels: new: {}\n", ch.created.join(", "));
+    }
+    for u in &ch.updates {
+        text += &format!("update: {}\n", fabchart::version::update_line(u));
+    }
+    for d in &ch.dropped {
+        text += &format!("channels: {d} is not in the topology any more: its records are kept (the network keeps the channel; orderers leave it with `osnadmin channel remove`)\n");
+    }
+    text += &format!("release size (estimate): umbrella {} KiB of Helm's 1024 KiB limit\n", e.umbrella_release / 1024);
+    text
 }
 
 /// Writes a file whole or not at all: a temporary file in the same directory, renamed into

@@ -5,7 +5,9 @@
 //! - major: an org, node, user or channel removed or renamed, a namespace, MSP ID or
 //!   NodePort changed, the consensus or Fabric version changed (breaking for a running
 //!   network);
-//! - minor: orgs, nodes, users or channels added, orgs added to a channel;
+//! - minor: orgs, nodes, users or channels added; any change to a channel's configuration
+//!   but a removal (members, anchor peers, consenters, certificates, settings,
+//!   capabilities), in the words of the channel stage's updates;
 //! - patch: images, storage, CouchDB, SANs and other values.
 
 use std::collections::BTreeMap;
@@ -124,16 +126,8 @@ pub fn diff(old: &Value, new: &Value) -> Vec<Change> {
     membership(&mut out, &oc, &nc, "channel");
     for (c, a) in &oc {
         let Some(b) = nc.get(c) else { continue };
-        let members = |v: &Value| -> Vec<String> { v.get("orgs").and_then(|o| o.as_array()).into_iter().flatten().filter_map(|x| x.as_str().map(String::from)).collect() };
-        let (ma, mb) = (members(a), members(b));
-        for m in ma.iter().filter(|m| !mb.contains(m)) {
-            push(&mut out, Level::Major, format!("channel {c}: org {m} removed"));
-        }
-        for m in mb.iter().filter(|m| !ma.contains(m)) {
-            push(&mut out, Level::Minor, format!("channel {c}: org {m} added"));
-        }
-        if a.get("anchorPeers") != b.get("anchorPeers") || a.get("ordererOrgs") != b.get("ordererOrgs") {
-            push(&mut out, Level::Patch, format!("channel {c}: anchor peers or orderer orgs changed"));
+        for ch in channel_changes(old, a, new, b) {
+            out.push(channel_change(c, &ch));
         }
     }
     // Anything else (descriptions, probes of the generator...) is a patch.
@@ -143,6 +137,86 @@ pub fn diff(old: &Value, new: &Value) -> Vec<Change> {
     }
     out.sort_by(|a, b| b.level.cmp(&a.level));
     out
+}
+
+/// A channel config change in the words the channel stage uses for its updates, so that
+/// `diff`, `build --bump auto` and CHANGELOG say the same thing: a removal is major,
+/// anything else a channel gains or changes minor.
+pub fn channel_change(channel: &str, c: &crate::channel::evolve::Change) -> Change {
+    Change { level: if c.removal() { Level::Major } else { Level::Minor }, what: format!("channel {channel}: {}", c.describe()) }
+}
+
+/// What changes in channel `a` (of plan `old`) to make it `b` (of plan `new`), as far as
+/// plans tell: members, anchor peers, orderer orgs, consenters, capabilities. (Renewed
+/// certificates and MSP contents only show in the crypto store: the build reports those.)
+fn channel_changes(old: &Value, a: &Value, new: &Value, b: &Value) -> Vec<crate::channel::evolve::Change> {
+    use crate::channel::evolve::Change as C;
+    let msp = |plan: &Value, name: &str| -> String {
+        plan.get("orgs").and_then(|o| o.as_array()).into_iter().flatten().find(|o| o["name"] == name).and_then(|o| o["mspId"].as_str()).unwrap_or(name).to_string()
+    };
+    let names = |v: &Value, key: &str| -> Vec<String> { v.get(key).and_then(|o| o.as_array()).into_iter().flatten().filter_map(|x| x.as_str().map(String::from)).collect() };
+    let mut out = vec![];
+    let (oo, no) = (names(a, "ordererOrgs"), names(b, "ordererOrgs"));
+    for m in no.iter().filter(|m| !oo.contains(m)) {
+        out.push(C::OrdererOrgAdded(msp(new, m)));
+    }
+    let (ma, mb) = (names(a, "orgs"), names(b, "orgs"));
+    for m in mb.iter().filter(|m| !ma.contains(m)) {
+        out.push(C::OrgAdded(msp(new, m)));
+    }
+    let anchors = |v: &Value, org: &str| -> Vec<Value> { v.get("anchorPeers").and_then(|x| x.as_array()).into_iter().flatten().filter(|x| x["org"] == org).map(|x| serde_json::json!([x["host"], x["port"]])).collect() };
+    for m in mb.iter().filter(|m| ma.contains(m)) {
+        if anchors(a, m) != anchors(b, m) {
+            out.push(C::OrgChanged(msp(new, m), vec!["anchor peers"]));
+        }
+    }
+    for m in ma.iter().filter(|m| !mb.contains(m)) {
+        out.push(C::OrgRemoved(msp(old, m)));
+    }
+    // Consenters: the orderers of the channel's orderer orgs (etcdraft, BFT).
+    let consensus = |plan: &Value| plan["network"]["consensus"].as_str().unwrap_or("").to_string();
+    let orderers = |plan: &Value, orgs: &[String]| -> Vec<String> {
+        if !["etcdraft", "BFT"].contains(&consensus(plan).as_str()) {
+            return vec![];
+        }
+        plan.get("orgs").and_then(|o| o.as_array()).into_iter().flatten().filter(|o| orgs.iter().any(|n| o["name"] == n.as_str())).flat_map(|o| o["nodes"].as_array().cloned().unwrap_or_default()).filter_map(|n| n["address"].as_str().map(String::from)).collect()
+    };
+    let (ca, cb) = (orderers(old, &oo), orderers(new, &no));
+    for x in ca.iter().filter(|x| !cb.contains(x)) {
+        out.push(C::ConsenterRemoved(x.clone()));
+    }
+    for x in cb.iter().filter(|x| !ca.contains(x)) {
+        out.push(C::ConsenterAdded(x.clone()));
+    }
+    for m in oo.iter().filter(|m| !no.contains(m)) {
+        out.push(C::OrdererOrgRemoved(msp(old, m)));
+    }
+    let cap = |plan: &Value| match plan["network"]["fabricVersion"].as_str() {
+        Some("1.4") => "V1_4_3",
+        Some("3.1") => "V3_0",
+        _ => "V2_0",
+    };
+    if cap(old) != cap(new) {
+        out.push(C::Capabilities(cap(old).into(), cap(new).into()));
+    }
+    for (key, change) in [("batch", C::Batch), ("consensusOptions", C::ConsensusOptions)] {
+        if a.get(key) != b.get(key) {
+            out.push(change);
+        }
+    }
+    out
+}
+
+/// Merges `extra` into `changes`, dropping lines already there (the same words), most
+/// severe first.
+pub fn merge(changes: &mut Vec<Change>, extra: Vec<Change>) {
+    for c in extra {
+        match changes.iter_mut().find(|x| x.what == c.what) {
+            Some(x) => x.level = x.level.max(c.level),
+            None => changes.push(c),
+        }
+    }
+    changes.sort_by(|a, b| b.level.cmp(&a.level));
 }
 
 fn without_chart_version(v: &Value) -> Value {
@@ -188,20 +262,24 @@ pub struct Versioned {
     pub recorded: bool,
 }
 
-/// Versions `plan` against the build recorded in `out_dir`: with `bump`, the recorded
-/// version bumped by the most severe change; without, the topology's version, refused when
-/// it equals the recorded one but the network differs.
-pub fn resolve(plan: &crate::plan::Plan, out_dir: &std::path::Path, bump: bool) -> Result<Versioned, String> {
-    let mut plan = plan.clone();
+/// The plan recorded by the last build in `out_dir` (None on a first build).
+pub fn recorded(out_dir: &std::path::Path) -> Result<Option<Value>, String> {
     let path = out_dir.join(RECORD);
     if !path.exists() {
-        return Ok(Versioned { plan, changes: vec![], recorded: false });
+        return Ok(None);
     }
-    let old = read_record(&path)?;
-    let new = serde_json::to_value(&plan).map_err(|e| e.to_string())?;
-    let changes = diff(&old, &new);
+    read_record(&path).map(Some)
+}
+
+/// Versions `plan` given what changed since the recorded build (`changes`, from [`diff`]
+/// and the channel stage): with `bump`, the recorded version bumped by the most severe
+/// change; without, the topology's version, refused when it equals the recorded one but
+/// the network differs.
+pub fn settle(plan: &crate::plan::Plan, recorded: Option<&Value>, changes: Vec<Change>, bump: bool) -> Result<Versioned, String> {
+    let mut plan = plan.clone();
+    let Some(old) = recorded else { return Ok(Versioned { plan, changes: vec![], recorded: false }) };
     let old_version = old.pointer("/network/chart/version").and_then(|v| v.as_str()).unwrap_or("0.0.0").to_string();
-    let old_v = semver::Version::parse(&old_version).map_err(|e| format!("{}: recorded version `{old_version}`: {e}", path.display()))?;
+    let old_v = semver::Version::parse(&old_version).map_err(|e| format!("{RECORD}: recorded version `{old_version}`: {e}"))?;
     if bump {
         plan.network.chart.version = level(&changes).map(|l| self::bump(&old_v, l)).unwrap_or(old_v).to_string();
     } else if !changes.is_empty() && plan.network.chart.version == old_version {
@@ -213,22 +291,43 @@ pub fn resolve(plan: &crate::plan::Plan, out_dir: &std::path::Path, bump: bool) 
     Ok(Versioned { plan, changes, recorded: true })
 }
 
+/// What changed between the recorded build and `plan`, as far as plans tell.
+pub fn plan_changes(plan: &crate::plan::Plan, recorded: Option<&Value>) -> Result<Vec<Change>, String> {
+    let Some(old) = recorded else { return Ok(vec![]) };
+    let new = serde_json::to_value(plan).map_err(|e| e.to_string())?;
+    Ok(diff(old, &new))
+}
+
 /// The chart's CHANGELOG.md: `previous` with this build's entry on top (none when the
 /// network did not change).
-pub fn changelog(previous: &str, v: &Versioned) -> String {
+pub fn changelog(previous: &str, v: &Versioned, updates: &[crate::channel::NewUpdate]) -> String {
     let version = &v.plan.network.chart.version;
-    let entry = if !v.recorded {
+    let mut entry = if !v.recorded {
         let nodes: usize = v.plan.orgs.iter().map(|o| o.nodes.len()).sum();
         format!("## {version}\n\n- initial network: {} orgs, {nodes} nodes, {} channels\n\n", v.plan.orgs.len(), v.plan.channels.len())
-    } else if v.changes.is_empty() {
+    } else if v.changes.is_empty() && updates.is_empty() {
         String::new()
     } else {
         format!("## {version}\n\n{}\n", render(&v.changes))
     };
+    if !updates.is_empty() {
+        entry += "Channel config updates (applied in this order by the channel-update Jobs on `helm upgrade`):\n\n";
+        for u in updates {
+            entry += &format!("- {}\n", update_line(u));
+        }
+        entry += "\n";
+    }
     match previous.strip_prefix("# Changelog\n\n") {
         Some(rest) => format!("# Changelog\n\n{entry}{rest}"),
         None => format!("# Changelog\n\n{entry}{previous}"),
     }
+}
+
+/// One update in one line: channel, sequence, what, who signed, the file.
+pub fn update_line(u: &crate::channel::NewUpdate) -> String {
+    let signed = if u.signers.is_empty() { "unsigned".to_string() } else { format!("signed by {}", u.signers.join(", ")) };
+    let missing = if u.unsatisfied.is_empty() { String::new() } else { format!("; NEEDS MORE SIGNATURES for {}", u.unsatisfied.join(", ")) };
+    format!("{} sequence {}: {} ({signed}{missing}; {}/{})", u.channel, u.sequence, u.change.describe(), crate::channel::DIR, u.file)
 }
 
 /// Records the plan a build emitted, for the next `--bump auto`.

@@ -170,6 +170,24 @@ fn n_out_of(n: i32, rules: Vec<pb::SignaturePolicy>) -> pb::SignaturePolicy {
     pb::SignaturePolicy { r#type: Some(pb::signature_policy::Type::NOutOf(pb::signature_policy::NOutOf { n, rules })) }
 }
 
+/// EncodeBFTBlockVerificationPolicy (common/policies/bft.go): a quorum q = ceil((n+f+1)/2),
+/// f = (n-1)/3, of the consenters' enrollment identities, in consenter_mapping order.
+pub fn bft_block_validation(consenters: &[pb::Consenter]) -> pb::Policy {
+    let n = consenters.len();
+    let f = n.saturating_sub(1) / 3;
+    let quorum = (n + f + 1).div_ceil(2) as i32;
+    let identities = consenters
+        .iter()
+        .map(|c| pb::MspPrincipal {
+            principal_classification: pb::PRINCIPAL_IDENTITY,
+            principal: bytes(&pb::SerializedIdentity { mspid: c.msp_id.clone(), id_bytes: c.identity.clone() }),
+        })
+        .collect();
+    let rules = (0..n as i32).map(signed_by).collect();
+    let env = pb::SignaturePolicyEnvelope { version: 0, rule: Some(n_out_of(quorum, rules)), identities };
+    pb::Policy { r#type: pb::POLICY_SIGNATURE, value: bytes(&env) }
+}
+
 fn add_policies(g: &mut pb::ConfigGroup, p: &Policies) {
     for (name, def) in p {
         g.policies.insert(name.to_string(), pb::ConfigPolicy { version: 0, policy: Some(policy(def)), mod_policy: ADMINS.into() });
@@ -251,21 +269,8 @@ fn orderer_group(r: &mut Reader, o: &OrdererDef) -> Result<pb::ConfigGroup, Stri
                     server_tls_cert: r.file(&c.server_tls_cert)?,
                 });
             }
-            // EncodeBFTBlockVerificationPolicy: a quorum of the consenters' identities.
-            let n = consenters.len();
-            let f = n.saturating_sub(1) / 3;
-            let quorum = (n + f + 1).div_ceil(2) as i32;
-            let identities = consenters
-                .iter()
-                .map(|c| pb::MspPrincipal {
-                    principal_classification: pb::PRINCIPAL_IDENTITY,
-                    principal: bytes(&pb::SerializedIdentity { mspid: c.msp_id.clone(), id_bytes: c.identity.clone() }),
-                })
-                .collect();
-            let rules = (0..n as i32).map(signed_by).collect();
-            let env = pb::SignaturePolicyEnvelope { version: 0, rule: Some(n_out_of(quorum, rules)), identities };
             let bv = g.policies.get_mut("BlockValidation").expect("BlockValidation is always defined");
-            bv.policy = Some(pb::Policy { r#type: pb::POLICY_SIGNATURE, value: bytes(&env) });
+            bv.policy = Some(bft_block_validation(&consenters));
             g.values.insert("Orderers".into(), value(&pb::Orderers { consenter_mapping: consenters }, ADMINS));
             let mut opts = pb::BftOptions::default();
             for s in &profile::BFT_OPTIONS {
@@ -352,135 +357,6 @@ pub fn channel_group(r: &mut Reader, p: &Profile) -> Result<pb::ConfigGroup, Str
     Ok(g)
 }
 
-// ---- configtxlator's update.Compute -----------------------------------------------------
-
-struct MapDiff<T> {
-    read: BTreeMap<String, T>,
-    write: BTreeMap<String, T>,
-    same: BTreeMap<String, T>,
-    members_updated: bool,
-}
-
-/// A config policy or value, as computeGroupUpdate treats both.
-trait Member: Clone + Default {
-    fn version(&self) -> u64;
-    /// Same mod_policy and content (versions aside).
-    fn same(&self, other: &Self) -> bool;
-    /// This member's mod_policy and content at `version`.
-    fn at(&self, version: u64) -> Self;
-    /// An entry carrying only a version (the read set's and unchanged members' form).
-    fn bare(version: u64) -> Self;
-}
-
-impl Member for pb::ConfigPolicy {
-    fn version(&self) -> u64 {
-        self.version
-    }
-    fn same(&self, o: &Self) -> bool {
-        self.mod_policy == o.mod_policy && self.policy == o.policy
-    }
-    fn at(&self, version: u64) -> Self {
-        pb::ConfigPolicy { version, ..self.clone() }
-    }
-    fn bare(version: u64) -> Self {
-        pb::ConfigPolicy { version, ..Default::default() }
-    }
-}
-
-impl Member for pb::ConfigValue {
-    fn version(&self) -> u64 {
-        self.version
-    }
-    fn same(&self, o: &Self) -> bool {
-        self.mod_policy == o.mod_policy && self.value == o.value
-    }
-    fn at(&self, version: u64) -> Self {
-        pb::ConfigValue { version, ..self.clone() }
-    }
-    fn bare(version: u64) -> Self {
-        pb::ConfigValue { version, ..Default::default() }
-    }
-}
-
-/// computePoliciesMapUpdate / computeValuesMapUpdate.
-fn diff_members<T: Member>(orig: &BTreeMap<String, T>, upd: &BTreeMap<String, T>) -> MapDiff<T> {
-    let mut d = MapDiff { read: BTreeMap::new(), write: BTreeMap::new(), same: BTreeMap::new(), members_updated: false };
-    for (k, o) in orig {
-        match upd.get(k) {
-            None => d.members_updated = true,
-            Some(u) if u.same(o) => {
-                d.same.insert(k.clone(), T::bare(o.version()));
-            }
-            Some(u) => {
-                d.write.insert(k.clone(), u.at(o.version() + 1));
-            }
-        }
-    }
-    for (k, u) in upd {
-        if !orig.contains_key(k) {
-            d.members_updated = true;
-            d.write.insert(k.clone(), u.at(0));
-        }
-    }
-    d
-}
-
-/// computeGroupUpdate: (read set, write set, updated).
-fn diff_group(orig: &pb::ConfigGroup, upd: &pb::ConfigGroup) -> (pb::ConfigGroup, pb::ConfigGroup, bool) {
-    let p = diff_members(&orig.policies, &upd.policies);
-    let v = diff_members(&orig.values, &upd.values);
-    let mut g = MapDiff { read: BTreeMap::new(), write: BTreeMap::new(), same: BTreeMap::new(), members_updated: false };
-    for (k, o) in &orig.groups {
-        let Some(u) = upd.groups.get(k) else {
-            g.members_updated = true;
-            continue;
-        };
-        let (r, w, changed) = diff_group(o, u);
-        if changed {
-            g.read.insert(k.clone(), r);
-            g.write.insert(k.clone(), w);
-        } else {
-            g.same.insert(k.clone(), r);
-        }
-    }
-    for (k, u) in &upd.groups {
-        if !orig.groups.contains_key(k) {
-            g.members_updated = true;
-            let (_, w, _) = diff_group(&pb::ConfigGroup::default(), u);
-            g.write.insert(k.clone(), pb::ConfigGroup { version: 0, mod_policy: u.mod_policy.clone(), policies: w.policies, values: w.values, groups: w.groups });
-        }
-    }
-    if !(p.members_updated || v.members_updated || g.members_updated || orig.mod_policy != upd.mod_policy) {
-        if p.read.is_empty() && p.write.is_empty() && v.read.is_empty() && v.write.is_empty() && g.read.is_empty() && g.write.is_empty() {
-            let r = pb::ConfigGroup { version: orig.version, ..Default::default() };
-            return (r.clone(), r, false);
-        }
-        let r = pb::ConfigGroup { version: orig.version, policies: p.read, values: v.read, groups: g.read, mod_policy: String::new() };
-        let w = pb::ConfigGroup { version: orig.version, policies: p.write, values: v.write, groups: g.write, mod_policy: String::new() };
-        return (r, w, true);
-    }
-    let (mut rp, mut wp) = (p.read, p.write);
-    for (k, x) in p.same {
-        rp.insert(k.clone(), x.clone());
-        wp.insert(k, x);
-    }
-    let (mut rv, mut wv) = (v.read, v.write);
-    for (k, x) in v.same {
-        rv.insert(k.clone(), x.clone());
-        wv.insert(k, x);
-    }
-    let (mut rg, mut wg) = (g.read, g.write);
-    for (k, x) in g.same {
-        rg.insert(k.clone(), x.clone());
-        wg.insert(k, x);
-    }
-    (
-        pb::ConfigGroup { version: orig.version, policies: rp, values: rv, groups: rg, mod_policy: String::new() },
-        pb::ConfigGroup { version: orig.version + 1, policies: wp, values: wv, groups: wg, mod_policy: upd.mod_policy.clone() },
-        true,
-    )
-}
-
 /// NewChannelCreateConfigUpdate with DefaultConfigTemplate (configtxgen
 /// -outputCreateChannelTx without a system channel context).
 pub fn channel_create_update(r: &mut Reader, p: &Profile) -> Result<pb::ConfigUpdate, String> {
@@ -490,11 +366,52 @@ pub fn channel_create_update(r: &mut Reader, p: &Profile) -> Result<pb::ConfigUp
         app.values.clear();
         app.policies.clear();
     }
-    let (mut read, mut write, _) = diff_group(&template, &updated);
+    let (mut read, mut write, _) = super::update::compute(&template, &updated);
     read.values.insert("Consortium".into(), pb::ConfigValue::default());
     let name = p.consortium.clone().unwrap_or_default();
     write.values.insert("Consortium".into(), pb::ConfigValue { version: 0, value: bytes(&pb::Consortium { name }), mod_policy: String::new() });
     Ok(pb::ConfigUpdate { channel_id: p.channel_id.clone(), read_set: Some(read), write_set: Some(write), isolated_data: BTreeMap::new() })
+}
+
+/// Fabric 1.4's orderer making a new application channel (DefaultTemplator.NewChannelConfig
+/// with PredictableChannelTemplate, then ProposeConfigUpdate): the system channel's
+/// channel-level values and policies and its Orderer group, an Application group holding
+/// the consortium's ChannelCreationPolicy and the requested orgs (cloned from the
+/// consortium), every version zeroed; the creation update applied to that gives the
+/// channel's first configuration, at sequence 1.
+pub fn created_channel(system: &pb::ConfigGroup, creation: &pb::ConfigUpdate) -> Result<pb::Config, String> {
+    let ws = creation.write_set.as_ref().ok_or("the creation update has no write set")?;
+    let app_ws = ws.groups.get("Application").ok_or("the creation update has no Application group")?;
+    if app_ws.version != 1 {
+        return Err(format!("the creation update's Application group is at version {}, not 1", app_ws.version));
+    }
+    let consortium = ws.values.get("Consortium").ok_or("the creation update names no consortium")?;
+    let name = <pb::Consortium as prost::Message>::decode(consortium.value.as_slice()).map_err(|e| e.to_string())?.name;
+    let cons = system.groups.get("Consortiums").and_then(|c| c.groups.get(&name)).ok_or_else(|| format!("the system channel has no consortium {name:?}"))?;
+    let ccp = cons.values.get("ChannelCreationPolicy").ok_or("the consortium has no ChannelCreationPolicy")?;
+    let ccp = <pb::Policy as prost::Message>::decode(ccp.value.as_slice()).map_err(|e| e.to_string())?;
+    let mut app = pb::ConfigGroup { mod_policy: "ChannelCreationPolicy".into(), ..Default::default() };
+    app.policies.insert("ChannelCreationPolicy".into(), pb::ConfigPolicy { version: 0, policy: Some(ccp), mod_policy: String::new() });
+    if !cons.groups.is_empty() {
+        for org in app_ws.groups.keys() {
+            let g = cons.groups.get(org).ok_or_else(|| format!("the creation update names {org}, which is not in consortium {name}"))?;
+            app.groups.insert(org.clone(), g.clone());
+        }
+    }
+    let mut ch = pb::ConfigGroup { mod_policy: system.mod_policy.clone(), values: system.values.clone(), policies: system.policies.clone(), ..Default::default() };
+    ch.groups.insert("Orderer".into(), system.groups.get("Orderer").ok_or("the system channel has no Orderer group")?.clone());
+    ch.groups.insert("Application".into(), app);
+    ch.values.insert("Consortium".into(), value(&pb::Consortium { name }, ADMINS));
+    zero_versions(&mut ch);
+    let template = pb::Config { sequence: 0, channel_group: Some(ch) };
+    Ok(super::update::apply(&template, creation)?.config)
+}
+
+fn zero_versions(g: &mut pb::ConfigGroup) {
+    g.version = 0;
+    g.values.values_mut().for_each(|v| v.version = 0);
+    g.policies.values_mut().for_each(|p| p.version = 0);
+    g.groups.values_mut().for_each(zero_versions);
 }
 
 /// configtxgen -outputAnchorPeersUpdate -asOrg <org> (Fabric 1.4).

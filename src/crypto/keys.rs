@@ -91,6 +91,20 @@ impl Key {
         Sha256::digest(self.public_bytes()).to_vec()
     }
 
+    /// Signs deterministically (RFC 6979 nonces for ECDSA, low-S, DER; Ed25519 is
+    /// deterministic by design): the same key and message always give the same bytes, so
+    /// signed channel updates are reproducible.
+    pub fn sign_deterministic(&self, msg: &[u8]) -> Result<Vec<u8>, String> {
+        match self {
+            Key::Ecdsa { pkcs8, .. } => {
+                let sk = p256::ecdsa::SigningKey::from_pkcs8_der(pkcs8).map_err(|e| format!("P-256 key: {e}"))?;
+                let sig: p256::ecdsa::Signature = p256::ecdsa::signature::Signer::sign(&sk, msg);
+                Ok(sig.normalize_s().unwrap_or(sig).to_der().as_bytes().to_vec())
+            }
+            Key::Ed25519 { key, .. } => Ok(ed25519_dalek::Signer::sign(key, msg).to_bytes().to_vec()),
+        }
+    }
+
     pub fn algorithm(&self) -> KeyAlgorithm {
         match self {
             Key::Ecdsa { .. } => KeyAlgorithm::Ecdsa,

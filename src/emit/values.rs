@@ -241,8 +241,31 @@ struct ChannelValues {
     block: Option<String>,
     #[serde(rename = "createTx", skip_serializing_if = "Option::is_none")]
     create_tx: Option<String>,
-    #[serde(rename = "anchorTx", skip_serializing_if = "Option::is_none")]
-    anchor_tx: Option<String>,
+    /// Peer orgs a config update adds: wait until the orderers serve the channel to the
+    /// org before joining.
+    #[serde(rename = "waitMember", skip_serializing_if = "std::ops::Not::not")]
+    wait_member: bool,
+    /// Orderer orgs: orderers (host names) that join with the genesis block; every other
+    /// orderer joins with the latest config block fetched from `orderers`.
+    #[serde(rename = "genesisJoin", skip_serializing_if = "Vec::is_empty")]
+    genesis_join: Vec<String>,
+    /// Orderer orgs a config update adds: they join after the channel-update Job.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    late: bool,
+    /// The orderers (host:port) serving the channel, as the expected configuration lists them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    orderers: Vec<String>,
+    /// The org applying the channel's config updates: its plan and envelopes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    updates: Option<UpdateValues>,
+}
+
+#[derive(Serialize)]
+struct UpdateValues {
+    plan: String,
+    files: Vec<String>,
+    /// Some update is applied by the pre-upgrade Job.
+    pre: bool,
 }
 
 /// Where an org subchart keeps its channel artifacts.
@@ -375,7 +398,11 @@ pub fn org_values(plan: &Plan, org: &OrgPlan, tls_cas: &BTreeMap<String, String>
                 name: c.name.clone(),
                 block: c.block.as_deref().map(chart_file),
                 create_tx: c.create_tx.as_deref().map(chart_file),
-                anchor_tx: c.anchor_tx.as_deref().map(chart_file),
+                wait_member: c.wait_member,
+                genesis_join: c.genesis_join.clone(),
+                late: c.late,
+                orderers: c.orderers.clone(),
+                updates: c.updates.as_ref().map(|u| UpdateValues { plan: chart_file(&u.plan), files: u.files.iter().map(|f| chart_file(f)).collect(), pre: u.pre }),
             })
             .collect(),
     }
