@@ -606,6 +606,8 @@ function toJSON(v, indent) {
 // -------------------------------------------------------------------- main --
 
 const USAGE = 'usage: node scripts/decode/decode.js [--config] FILE.block|FILE.tx\n' +
+  '       node scripts/decode/decode.js --apply BASE.block UPDATE.tx...\n' +
+  '       node scripts/decode/decode.js --signatures UPDATE.tx OUTDIR\n' +
   '       node scripts/decode/decode.js --version   (loads and self-checks the bindings)';
 
 function setup() {
@@ -624,6 +626,8 @@ function configOf(dec, env, where) {
 }
 
 function main(argv) {
+  if (argv[0] === '--apply') return applyMain(argv.slice(1));
+  if (argv[0] === '--signatures') return signaturesMain(argv.slice(1));
   let configOnly = false;
   const files = [];
   for (const a of argv) {
@@ -669,6 +673,271 @@ function main(argv) {
     }
   }
   process.stdout.write(toJSON(out, '') + '\n');
+}
+
+// ------------------------------------------------------------ config updates --
+//
+// An independent implementation of what the orderer does with a CONFIG_UPDATE
+// (common/configtx/update.go, configmap.go; common/policies/implicitmeta.go;
+// common/cauthdsl), on the configtxlator-layout JSON this decoder prints. It shares
+// nothing with fabchart's encoder: bytes are decoded by the official bindings.
+
+function readFile(file) {
+  try { return new Uint8Array(fs.readFileSync(file)); } catch (e) { throw parseError(file, e.message); }
+}
+
+// The rendered common.Config of a config block.
+function blockConfig(dec, file) {
+  const block = dec.parse('common.Block', readFile(file), 'Block');
+  const data = block.hasData() ? block.getData().getDataList_asU8() : [];
+  if (data.length === 0) throw unsupported(file, 'block has no envelope');
+  return configOf(dec, dec.parse('common.Envelope', data[0], 'Block.data.data[0]'), 'Block.data.data[0]');
+}
+
+// An update envelope: its channel header, rendered ConfigUpdate, raw bytes and signatures.
+function updateEnvelope(dec, file) {
+  const env = dec.parse('common.Envelope', readFile(file), file);
+  const payload = dec.parse('common.Payload', env.getPayload_asU8(), `${file}.payload`);
+  const ch = dec.channelHeaderOf(payload, `${file}.payload`);
+  if (ch.getType() !== 2) throw unsupported(file, `header type ${ch.getType()} is not CONFIG_UPDATE (2)`);
+  const cue = dec.parse('common.ConfigUpdateEnvelope', payload.getData_asU8(), `${file}.payload.data`);
+  const cuBytes = cue.getConfigUpdate_asU8();
+  const update = dec.render('common.ConfigUpdate', dec.parse('common.ConfigUpdate', cuBytes, `${file}.config_update`), `${file}.config_update`);
+  const sigs = cue.getSignaturesList().map((s, i) => {
+    const shBytes = s.getSignatureHeader_asU8();
+    const sh = dec.parse('common.SignatureHeader', shBytes, `${file}.signatures[${i}]`);
+    const id = dec.parse('msp.SerializedIdentity', sh.getCreator_asU8(), `${file}.signatures[${i}].creator`);
+    return {
+      mspid: id.getMspid(), cert: Buffer.from(id.getIdBytes_asU8()).toString('utf8'),
+      data: Buffer.concat([Buffer.from(shBytes), Buffer.from(cuBytes)]), signature: Buffer.from(s.getSignature_asU8()),
+      nonce: Buffer.from(sh.getNonce_asU8()),
+    };
+  });
+  const outerSh = payload.getHeader().getSignatureHeader_asU8();
+  let outer = null;
+  if (outerSh.length > 0) {
+    const sh = dec.parse('common.SignatureHeader', outerSh, `${file}.signature_header`);
+    if (sh.getCreator_asU8().length > 0) {
+      const id = dec.parse('msp.SerializedIdentity', sh.getCreator_asU8(), `${file}.creator`);
+      outer = { mspid: id.getMspid(), cert: Buffer.from(id.getIdBytes_asU8()).toString('utf8'), data: Buffer.from(env.getPayload_asU8()), signature: Buffer.from(env.getSignature_asU8()) };
+    }
+  }
+  return {
+    channel: ch.getChannelId(), type: ch.getType(), epoch: Number(ch.getEpoch()), txId: ch.getTxId(),
+    update, sigs, outer,
+  };
+}
+
+const ID_RE = /^[a-zA-Z0-9.-]+$/;
+
+// mapConfig: "<G|V|P> <path>" -> element.
+function flatten(group, path, out) {
+  out.set(`G ${path}`, {
+    kind: 'G', path, version: Number(group.version), mod_policy: group.mod_policy,
+    groups: Object.keys(group.groups), values: Object.keys(group.values), policies: Object.keys(group.policies),
+  });
+  for (const [kind, map] of [['V', group.values], ['P', group.policies]]) {
+    for (const [k, e] of Object.entries(map)) {
+      if (!ID_RE.test(k) || k.length > 249 || k === '.' || k === '..') throw unsupported(path, `illegal name ${k}`);
+      out.set(`${kind} ${path}/${k}`, { kind, path: `${path}/${k}`, version: Number(e.version), mod_policy: e.mod_policy, json: e });
+    }
+  }
+  for (const [k, g] of Object.entries(group.groups)) {
+    if (!ID_RE.test(k) || k.length > 249 || k === '.' || k === '..') throw unsupported(path, `illegal name ${k}`);
+    flatten(g, `${path}/${k}`, out);
+  }
+  return out;
+}
+
+function rebuild(map, path) {
+  const e = map.get(`G ${path}`);
+  if (!e || e.kind !== 'G') throw unsupported(path, 'missing group');
+  const out = { groups: newObject(), mod_policy: e.mod_policy, policies: newObject(), values: newObject(), version: String(e.version) };
+  for (const k of e.groups) out.groups[k] = rebuild(map, `${path}/${k}`);
+  for (const [kind, names, field, into] of [['V', e.values, 'value', out.values], ['P', e.policies, 'policy', out.policies]]) {
+    for (const k of names) {
+      const x = map.get(`${kind} ${path}/${k}`);
+      if (!x) throw unsupported(`${path}/${k}`, `missing ${field}`);
+      into[k] = { mod_policy: x.mod_policy, [field]: x.json[field], version: String(x.version) };
+    }
+  }
+  return out;
+}
+
+function policyForItem(e) {
+  if (e.mod_policy.startsWith('/')) return e.mod_policy;
+  if (e.kind === 'G') return `${e.path}/${e.mod_policy}`;
+  return `${e.path.slice(0, e.path.lastIndexOf('/'))}/${e.mod_policy}`;
+}
+
+// authorizeUpdate + computeUpdateResult: the new config, the delta, and the policies the
+// existing delta elements name.
+function applyUpdate(config, update, channel) {
+  if (update.channel_id !== channel) throw unsupported(null, `ConfigUpdate for channel '${update.channel_id}' but envelope for channel '${channel}'`);
+  const current = flatten(config.channel_group, '/Channel', new Map());
+  const read = flatten(update.read_set, '/Channel', new Map());
+  const write = flatten(update.write_set, '/Channel', new Map());
+  for (const [k, e] of read) {
+    const c = current.get(k);
+    if (!c) throw unsupported(k, 'existing config does not contain element but was in the read set');
+    if (c.version !== e.version) throw unsupported(k, `read set at version ${e.version}, but it is at ${c.version}`);
+  }
+  const delta = [];
+  for (const [k, e] of write) {
+    const r = read.get(k);
+    if (r && r.version === e.version) continue;
+    if (!e.mod_policy) throw unsupported(k, 'mod_policy not set');
+    const c = current.get(k);
+    if (!c && e.version !== 0) throw unsupported(k, `new element at version ${e.version}`);
+    if (c && e.version !== c.version + 1) throw unsupported(k, `written at version ${e.version}, but it is at ${c.version}`);
+    delta.push({ key: k, version: e.version, existed: !!c, policy: c ? policyForItem(c) : null });
+  }
+  if (delta.length === 0) throw unsupported(null, 'delta set was empty -- update would have no effect');
+  const result = new Map(current);
+  for (const d of delta) result.set(d.key, write.get(d.key));
+  return { config: { channel_group: rebuild(result, '/Channel'), sequence: String(Number(config.sequence) + 1) }, delta };
+}
+
+// ---- identities and policies ----
+
+const ROLES = { MEMBER: 0, ADMIN: 1, CLIENT: 2, PEER: 3, ORDERER: 4 };
+
+function msps(config) {
+  const out = newObject();
+  const walk = (g) => {
+    const m = g.values.MSP;
+    if (m && m.value && m.value.config && !out[m.value.config.name]) out[m.value.config.name] = m.value.config;
+    Object.values(g.groups).forEach(walk);
+  };
+  walk(config.channel_group);
+  return out;
+}
+
+function x509(pemOrB64) {
+  const text = pemOrB64.includes('BEGIN') ? pemOrB64 : Buffer.from(pemOrB64, 'base64').toString('utf8');
+  return new crypto.X509Certificate(text);
+}
+
+function ous(cert) {
+  return cert.subject.split('\n').filter((l) => l.startsWith('OU=')).map((l) => l.slice(3));
+}
+
+function validIn(msp, cert) {
+  return msp.root_certs.some((r) => { const root = x509(r); return cert.checkIssued(root) && cert.verify(root.publicKey); });
+}
+
+function hasRole(msp, cert, role) {
+  if (!validIn(msp, cert)) return false;
+  const n = msp.fabric_node_ous;
+  const ou = (k) => n && n.enable && n[k] && ous(cert).includes(n[k].organizational_unit_identifier);
+  switch (role) {
+    case 'MEMBER': return true;
+    case 'ADMIN': return msp.admins.some((a) => x509(a).raw.equals(cert.raw)) || ou('admin_ou_identifier');
+    case 'CLIENT': return ou('client_ou_identifier');
+    case 'PEER': return ou('peer_ou_identifier');
+    case 'ORDERER': return ou('orderer_ou_identifier');
+    default: return false;
+  }
+}
+
+function satisfiesPrincipal(m, id, p) {
+  const msp = m[id.mspid];
+  if (!msp) return false;
+  if (p.principal_classification === 'ROLE') return p.principal.msp_identifier === id.mspid && hasRole(msp, id.x509, p.principal.role);
+  if (p.principal_classification === 'IDENTITY') return p.principal.mspid === id.mspid && x509(p.principal.id_bytes).raw.equals(id.x509.raw) && validIn(msp, id.x509);
+  return false;
+}
+
+function groupAt(config, path) {
+  const parts = path.split('/').filter(Boolean);
+  if (parts.shift() !== 'Channel') return null;
+  let g = config.channel_group;
+  for (const p of parts) { g = g.groups[p]; if (!g) return null; }
+  return g;
+}
+
+function evalRule(rule, principals, m, ids, used) {
+  if ('signed_by' in rule) {
+    for (let i = 0; i < ids.length; i++) {
+      if (!used[i] && satisfiesPrincipal(m, ids[i], principals[rule.signed_by])) { used[i] = true; return true; }
+    }
+    return false;
+  }
+  let verified = 0;
+  for (const sub of rule.n_out_of.rules) {
+    const trial = used.slice();
+    if (evalRule(sub, principals, m, ids, trial)) { verified++; trial.forEach((u, i) => { used[i] = u; }); }
+  }
+  return verified >= rule.n_out_of.n;
+}
+
+function satisfied(config, m, path, ids, depth = 0) {
+  if (depth > 16) return false;
+  const i = path.lastIndexOf('/');
+  const gpath = path.slice(0, i);
+  const g = groupAt(config, gpath);
+  const p = g && g.policies[path.slice(i + 1)];
+  if (!p || !p.policy) return false;
+  if (p.policy.type === 3) {
+    const subs = Object.keys(g.groups);
+    const n = subs.length;
+    const rule = p.policy.value.rule;
+    const threshold = n === 0 ? 0 : rule === 'ALL' ? n : rule === 'MAJORITY' ? Math.floor(n / 2) + 1 : 1;
+    return subs.filter((k) => satisfied(config, m, `${gpath}/${k}/${p.policy.value.sub_policy}`, ids, depth + 1)).length >= threshold;
+  }
+  if (p.policy.type === 1) return evalRule(p.policy.value.rule, p.policy.value.identities, m, ids, ids.map(() => false));
+  return false;
+}
+
+// --apply BASE.block UPDATE.tx...: applies each update in turn; prints the resulting
+// config and, per update, the delta and whether its signatures (checked with node's
+// crypto) satisfy every policy the delta needs, judged by the config before it.
+function applyMain(args) {
+  if (args.length < 1) throw unsupported(null, USAGE);
+  const dec = setup();
+  let config = blockConfig(dec, args[0]);
+  const steps = [];
+  for (const file of args.slice(1)) {
+    const u = updateEnvelope(dec, file);
+    const m = msps(config);
+    const ids = u.sigs.map((s) => {
+      const cert = x509(s.cert);
+      const ok = crypto.verify(cert.publicKey.asymmetricKeyType === 'ed25519' ? null : 'sha256', s.data, cert.publicKey, s.signature);
+      return { mspid: s.mspid, x509: cert, ok };
+    }).filter((x) => x.ok);
+    const r = applyUpdate(config, u.update, u.channel);
+    const policies = [...new Set(r.delta.filter((d) => d.existed).map((d) => d.policy))].sort();
+    steps.push({
+      file: path.basename(file), channel: u.channel, type: u.type, epoch: u.epoch, tx_id: u.txId,
+      sequence: r.config.sequence, signers: u.sigs.map((s) => s.mspid), valid_signatures: ids.length,
+      delta: r.delta.map((d) => ({ key: d.key, version: d.version, existed: d.existed, policy: d.policy })),
+      read_set: [...flatten(u.update.read_set, '/Channel', new Map()).values()].map((e) => `${e.kind} ${e.path} ${e.version}`),
+      policies: policies.map((p) => ({ policy: p, satisfied: satisfied(config, m, p, ids) })),
+    });
+    config = r.config;
+  }
+  process.stdout.write(toJSON({ config, steps }, '') + '\n');
+}
+
+// --signatures UPDATE.tx OUTDIR: for openssl, each signature as N.data (the signed bytes:
+// signature header ‖ config update), N.sig (DER) and N.pem (the signer's certificate), and
+// the envelope's own as outer.*; prints the list.
+function signaturesMain(args) {
+  if (args.length !== 2) throw unsupported(null, USAGE);
+  const dec = setup();
+  const u = updateEnvelope(dec, args[0]);
+  const dir = args[1];
+  fs.mkdirSync(dir, { recursive: true });
+  const list = [];
+  const write = (name, s) => {
+    fs.writeFileSync(path.join(dir, `${name}.data`), s.data);
+    fs.writeFileSync(path.join(dir, `${name}.sig`), s.signature);
+    fs.writeFileSync(path.join(dir, `${name}.pem`), s.cert);
+    list.push({ name, mspid: s.mspid, nonce_bytes: s.nonce ? s.nonce.length : null });
+  };
+  u.sigs.forEach((s, i) => write(String(i), s));
+  if (u.outer) write('outer', u.outer);
+  process.stdout.write(toJSON(list, '') + '\n');
 }
 
 if (require.main === module) {

@@ -475,7 +475,14 @@ fn sha256(parts: &[&[u8]]) -> Vec<u8> {
 /// derived from the channel ID and configuration instead of random bytes, so the block is
 /// the same for the same configuration.
 pub fn genesis_block(v: FabricVersion, channel_id: &str, group: pb::ConfigGroup, ts: pb::Timestamp) -> pb::Block {
-    let config_env = pb::ConfigEnvelope { config: Some(pb::Config { sequence: 0, channel_group: Some(group) }), last_update: None };
+    config_block(v, channel_id, pb::Config { sequence: 0, channel_group: Some(group) }, 0, ts)
+}
+
+/// A block numbered `number` holding one CONFIG envelope with `config` (block 0 is a
+/// genesis block; tests also use later numbers to stand in for a live channel's latest
+/// config block, which `peer channel fetch config` returns).
+pub fn config_block(v: FabricVersion, channel_id: &str, config: pb::Config, number: u64, ts: pb::Timestamp) -> pb::Block {
+    let config_env = pb::ConfigEnvelope { config: Some(config), last_update: None };
     let data = bytes(&config_env);
     let nonce = sha256(&[b"fabchart genesis nonce\0", channel_id.as_bytes(), b"\0", &data])[..24].to_vec();
     let tx_id = crate::crypto::store::hex(&sha256(&[&nonce]));
@@ -498,12 +505,12 @@ pub fn genesis_block(v: FabricVersion, channel_id: &str, group: pb::ConfigGroup,
     // 2.0 added COMMIT_HASH and records the last config in SIGNATURES as well.
     let slots = if v == FabricVersion::V1_4 { 4 } else { 5 };
     let mut metadata = vec![vec![]; slots];
-    metadata[1] = bytes(&pb::Metadata { value: bytes(&pb::LastConfig { index: 0 }) });
+    metadata[1] = bytes(&pb::Metadata { value: bytes(&pb::LastConfig { index: number }) });
     if v >= FabricVersion::V2_5 {
-        metadata[0] = bytes(&pb::Metadata { value: bytes(&pb::OrdererBlockMetadata { last_config: Some(pb::LastConfig { index: 0 }), consenter_metadata: vec![] }) });
+        metadata[0] = bytes(&pb::Metadata { value: bytes(&pb::OrdererBlockMetadata { last_config: Some(pb::LastConfig { index: number }), consenter_metadata: vec![] }) });
     }
     pb::Block {
-        header: Some(pb::BlockHeader { number: 0, previous_hash: vec![], data_hash }),
+        header: Some(pb::BlockHeader { number, previous_hash: vec![], data_hash }),
         data: Some(block_data),
         metadata: Some(pb::BlockMetadata { metadata }),
     }
