@@ -199,10 +199,18 @@ fn channel_changes(old: &Value, a: &Value, new: &Value, b: &Value) -> Vec<crate:
     if cap(old) != cap(new) {
         out.push(C::Capabilities(cap(old).into(), cap(new).into()));
     }
-    for (key, change) in [("batch", C::Batch), ("consensusOptions", C::ConsensusOptions)] {
-        if a.get(key) != b.get(key) {
-            out.push(change);
+    if a.get("batch") != b.get("batch") {
+        out.push(C::Batch);
+    }
+    let options = |plan: &Value| -> Value {
+        match consensus(plan).as_str() {
+            "etcdraft" => plan["network"]["orderer"]["etcdraft"].clone(),
+            "BFT" => plan["network"]["orderer"]["smartbft"].clone(),
+            _ => Value::Null,
         }
+    };
+    if consensus(old) == consensus(new) && options(old) != options(new) {
+        out.push(C::ConsensusOptions);
     }
     out
 }

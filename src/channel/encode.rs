@@ -8,7 +8,8 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::profile::{self, AppOrg, BftValue, OrdererDef, OrgDef, PolicyDef, Policies, Profile};
+use super::profile::{self, AppOrg, OrdererDef, OrgDef, PolicyDef, Policies, Profile};
+use crate::plan::orderer::BftValue;
 use super::proto::{self as pb, bytes};
 use crate::topology::{Consensus, FabricVersion};
 
@@ -225,14 +226,14 @@ fn orderer_group(r: &mut Reader, o: &OrdererDef) -> Result<pb::ConfigGroup, Stri
         "BatchSize".into(),
         value(
             &pb::BatchSize {
-                max_message_count: profile::MAX_MESSAGE_COUNT,
-                absolute_max_bytes: profile::ABSOLUTE_MAX_BYTES,
-                preferred_max_bytes: profile::PREFERRED_MAX_BYTES,
+                max_message_count: o.batch.max_message_count,
+                absolute_max_bytes: o.batch.absolute_max_bytes,
+                preferred_max_bytes: o.batch.preferred_max_bytes,
             },
             ADMINS,
         ),
     );
-    g.values.insert("BatchTimeout".into(), value(&pb::BatchTimeout { timeout: profile::BATCH_TIMEOUT.into() }, ADMINS));
+    g.values.insert("BatchTimeout".into(), value(&pb::BatchTimeout { timeout: o.batch.timeout.clone() }, ADMINS));
     g.values.insert("ChannelRestrictions".into(), value(&pb::ChannelRestrictions { max_count: profile::MAX_CHANNELS }, ADMINS));
     if !o.capabilities.is_empty() {
         g.values.insert("Capabilities".into(), value(&capabilities(&o.capabilities), ADMINS));
@@ -252,8 +253,14 @@ fn orderer_group(r: &mut Reader, o: &OrdererDef) -> Result<pb::ConfigGroup, Stri
                     server_tls_cert: r.file(&c.server_tls_cert)?,
                 });
             }
-            let (ti, et, hb, mib, sis) = profile::RAFT_OPTIONS;
-            let options = pb::RaftOptions { tick_interval: ti.into(), election_tick: et, heartbeat_tick: hb, max_inflight_blocks: mib, snapshot_interval_size: sis };
+            let r = &o.raft;
+            let options = pb::RaftOptions {
+                tick_interval: r.tick_interval.clone(),
+                election_tick: r.election_tick,
+                heartbeat_tick: r.heartbeat_tick,
+                max_inflight_blocks: r.max_inflight_blocks,
+                snapshot_interval_size: r.snapshot_interval_size,
+            };
             bytes(&pb::RaftConfigMetadata { consenters, options: Some(options) })
         }
         Consensus::Bft => {
@@ -273,21 +280,21 @@ fn orderer_group(r: &mut Reader, o: &OrdererDef) -> Result<pb::ConfigGroup, Stri
             bv.policy = Some(bft_block_validation(&consenters));
             g.values.insert("Orderers".into(), value(&pb::Orderers { consenter_mapping: consenters }, ADMINS));
             let mut opts = pb::BftOptions::default();
-            for s in &profile::BFT_OPTIONS {
-                match (s.key, &s.value) {
+            for (key, value) in &o.bft {
+                match (*key, value) {
                     ("RequestBatchMaxCount", BftValue::Count(n)) => opts.request_batch_max_count = *n,
                     ("RequestBatchMaxBytes", BftValue::Count(n)) => opts.request_batch_max_bytes = *n,
                     ("IncomingMessageBufferSize", BftValue::Count(n)) => opts.incoming_message_buffer_size = *n,
                     ("RequestPoolSize", BftValue::Count(n)) => opts.request_pool_size = *n,
                     ("LeaderHeartbeatCount", BftValue::Count(n)) => opts.leader_heartbeat_count = *n,
-                    ("RequestBatchMaxInterval", BftValue::Duration(d)) => opts.request_batch_max_interval = d.to_string(),
-                    ("RequestForwardTimeout", BftValue::Duration(d)) => opts.request_forward_timeout = d.to_string(),
-                    ("RequestComplainTimeout", BftValue::Duration(d)) => opts.request_complain_timeout = d.to_string(),
-                    ("RequestAutoRemoveTimeout", BftValue::Duration(d)) => opts.request_auto_remove_timeout = d.to_string(),
-                    ("ViewChangeResendInterval", BftValue::Duration(d)) => opts.view_change_resend_interval = d.to_string(),
-                    ("ViewChangeTimeout", BftValue::Duration(d)) => opts.view_change_timeout = d.to_string(),
-                    ("LeaderHeartbeatTimeout", BftValue::Duration(d)) => opts.leader_heartbeat_timeout = d.to_string(),
-                    ("CollectTimeout", BftValue::Duration(d)) => opts.collect_timeout = d.to_string(),
+                    ("RequestBatchMaxInterval", BftValue::Duration(d)) => opts.request_batch_max_interval = d.clone(),
+                    ("RequestForwardTimeout", BftValue::Duration(d)) => opts.request_forward_timeout = d.clone(),
+                    ("RequestComplainTimeout", BftValue::Duration(d)) => opts.request_complain_timeout = d.clone(),
+                    ("RequestAutoRemoveTimeout", BftValue::Duration(d)) => opts.request_auto_remove_timeout = d.clone(),
+                    ("ViewChangeResendInterval", BftValue::Duration(d)) => opts.view_change_resend_interval = d.clone(),
+                    ("ViewChangeTimeout", BftValue::Duration(d)) => opts.view_change_timeout = d.clone(),
+                    ("LeaderHeartbeatTimeout", BftValue::Duration(d)) => opts.leader_heartbeat_timeout = d.clone(),
+                    ("CollectTimeout", BftValue::Duration(d)) => opts.collect_timeout = d.clone(),
                     (k, _) => unreachable!("SmartBFT option {k} has no field"),
                 }
             }

@@ -97,6 +97,9 @@ pub struct Consenter {
 #[derive(Debug, Clone)]
 pub struct OrdererDef {
     pub orderer_type: Consensus,
+    pub batch: crate::plan::orderer::Batch,
+    pub raft: crate::plan::orderer::RaftOptions,
+    pub bft: Vec<(&'static str, crate::plan::orderer::BftValue)>,
     /// Global orderer addresses (Fabric 1.4 only; replaced by OrdererEndpoints in 2.0).
     pub addresses: Vec<String>,
     pub kafka_brokers: Vec<String>,
@@ -135,40 +138,8 @@ pub struct Profile {
     pub consortium: Option<String>,
 }
 
-/// Batch and consensus settings written for every channel (configtx.yaml's sample values).
-pub const BATCH_TIMEOUT: &str = "2s";
-pub const MAX_MESSAGE_COUNT: u32 = 10;
-pub const ABSOLUTE_MAX_BYTES: u32 = 99 * 1024 * 1024;
-pub const PREFERRED_MAX_BYTES: u32 = 512 * 1024;
+/// configtx.yaml's `MaxChannels` (0: no limit; only read on 1.4's system channel).
 pub const MAX_CHANNELS: u64 = 0;
-/// etcdraft Options: TickInterval, ElectionTick, HeartbeatTick, MaxInflightBlocks, SnapshotIntervalSize.
-pub const RAFT_OPTIONS: (&str, u32, u32, u32, u32) = ("500ms", 10, 1, 5, 16 * 1024 * 1024);
-
-/// SmartBFT options as test-network's BFT configtx.yaml sets them; options left out keep
-/// their protobuf zero value, exactly as configtxgen encodes an absent key.
-pub struct BftSetting {
-    pub key: &'static str,
-    pub value: BftValue,
-}
-pub enum BftValue {
-    Count(u64),
-    Duration(&'static str),
-}
-pub const BFT_OPTIONS: [BftSetting; 13] = [
-    BftSetting { key: "RequestBatchMaxCount", value: BftValue::Count(100) },
-    BftSetting { key: "RequestBatchMaxInterval", value: BftValue::Duration("50ms") },
-    BftSetting { key: "RequestForwardTimeout", value: BftValue::Duration("2s") },
-    BftSetting { key: "RequestComplainTimeout", value: BftValue::Duration("20s") },
-    BftSetting { key: "RequestAutoRemoveTimeout", value: BftValue::Duration("3m0s") },
-    BftSetting { key: "ViewChangeResendInterval", value: BftValue::Duration("5s") },
-    BftSetting { key: "ViewChangeTimeout", value: BftValue::Duration("20s") },
-    BftSetting { key: "LeaderHeartbeatTimeout", value: BftValue::Duration("1m0s") },
-    BftSetting { key: "CollectTimeout", value: BftValue::Duration("1s") },
-    BftSetting { key: "RequestBatchMaxBytes", value: BftValue::Count(10 * 1024 * 1024) },
-    BftSetting { key: "IncomingMessageBufferSize", value: BftValue::Count(200) },
-    BftSetting { key: "RequestPoolSize", value: BftValue::Count(100_000) },
-    BftSetting { key: "LeaderHeartbeatCount", value: BftValue::Count(10) },
-];
 
 /// (channel, orderer, application) capabilities of a Fabric version.
 pub fn capabilities(v: FabricVersion) -> (&'static str, &'static str, &'static str) {
@@ -227,7 +198,7 @@ fn host_port(address: &str) -> (String, u16) {
     (h.to_string(), p.parse().unwrap_or(7050))
 }
 
-fn orderer_def(plan: &Plan, orderer_orgs: &[&OrgPlan], store_dir: &Path) -> OrdererDef {
+fn orderer_def(plan: &Plan, orderer_orgs: &[&OrgPlan], store_dir: &Path, batch: &crate::plan::orderer::Batch) -> OrdererDef {
     let v = plan.network.fabric_version;
     let consensus = plan.network.consensus;
     let mut consenters = vec![];
@@ -254,6 +225,9 @@ fn orderer_def(plan: &Plan, orderer_orgs: &[&OrgPlan], store_dir: &Path) -> Orde
     let (_, orderer_cap, _) = capabilities(v);
     OrdererDef {
         orderer_type: consensus,
+        batch: batch.clone(),
+        raft: plan.network.orderer.etcdraft.clone().unwrap_or_default(),
+        bft: plan.network.orderer.smartbft.clone().unwrap_or_else(crate::plan::orderer::default_smartbft),
         addresses: if v == FabricVersion::V1_4 { addresses } else { vec![] },
         kafka_brokers: match (&plan.kafka, consensus) {
             (Some(k), Consensus::Kafka) => k.brokers.iter().map(|b| b.address.clone()).collect(),
@@ -312,7 +286,7 @@ pub fn profiles(plan: &Plan, store_dir: &Path) -> Vec<Profile> {
             channel_id: SYSTEM_CHANNEL.into(),
             policies: meta_policies(&[]),
             capabilities: vec![channel_cap],
-            orderer: Some(orderer_def(plan, &orderer_orgs, store_dir)),
+            orderer: Some(orderer_def(plan, &orderer_orgs, store_dir, &plan.network.orderer.batch)),
             application: None,
             consortiums: vec![(consortium_name(plan), peer_orgs)],
             consortium: None,
@@ -324,7 +298,7 @@ pub fn profiles(plan: &Plan, store_dir: &Path) -> Vec<Profile> {
             (None, Some(consortium_name(plan)))
         } else {
             let orgs: Vec<&OrgPlan> = ch.orderer_orgs.iter().filter_map(|n| plan.org(n)).collect();
-            (Some(orderer_def(plan, &orgs, store_dir)), None)
+            (Some(orderer_def(plan, &orgs, store_dir, &ch.batch)), None)
         };
         out.push(Profile {
             name: profile_name(&ch.name),
@@ -441,7 +415,8 @@ pub fn configtx_yaml(plan: &Plan, profiles: &[Profile], store_dir: &Path, dir: &
                 }
             }
             y.push_str(&format!(
-                "      BatchTimeout: {BATCH_TIMEOUT}\n      BatchSize:\n        MaxMessageCount: {MAX_MESSAGE_COUNT}\n        AbsoluteMaxBytes: {ABSOLUTE_MAX_BYTES}\n        PreferredMaxBytes: {PREFERRED_MAX_BYTES}\n      MaxChannels: {MAX_CHANNELS}\n"
+                "      BatchTimeout: {}\n      BatchSize:\n        MaxMessageCount: {}\n        AbsoluteMaxBytes: {}\n        PreferredMaxBytes: {}\n      MaxChannels: {MAX_CHANNELS}\n",
+                o.batch.timeout, o.batch.max_message_count, o.batch.absolute_max_bytes, o.batch.preferred_max_bytes
             ));
             if !o.kafka_brokers.is_empty() {
                 y.push_str("      Kafka:\n        Brokers:\n");
@@ -461,9 +436,10 @@ pub fn configtx_yaml(plan: &Plan, profiles: &[Profile], store_dir: &Path, dir: &
                             q(&rel(&c.server_tls_cert, dir))
                         ));
                     }
-                    let (ti, et, hb, mib, sis) = RAFT_OPTIONS;
+                    let r = &o.raft;
                     y.push_str(&format!(
-                        "        Options:\n          TickInterval: {ti}\n          ElectionTick: {et}\n          HeartbeatTick: {hb}\n          MaxInflightBlocks: {mib}\n          SnapshotIntervalSize: {sis}\n"
+                        "        Options:\n          TickInterval: {}\n          ElectionTick: {}\n          HeartbeatTick: {}\n          MaxInflightBlocks: {}\n          SnapshotIntervalSize: {}\n",
+                        r.tick_interval, r.election_tick, r.heartbeat_tick, r.max_inflight_blocks, r.snapshot_interval_size
                     ));
                 }
                 Consensus::Bft => {
@@ -481,10 +457,10 @@ pub fn configtx_yaml(plan: &Plan, profiles: &[Profile], store_dir: &Path, dir: &
                         ));
                     }
                     y.push_str("      SmartBFT:\n");
-                    for s in &BFT_OPTIONS {
-                        match s.value {
-                            BftValue::Count(n) => y.push_str(&format!("        {}: {n}\n", s.key)),
-                            BftValue::Duration(d) => y.push_str(&format!("        {}: {d}\n", s.key)),
+                    for (key, value) in &o.bft {
+                        match value {
+                            crate::plan::orderer::BftValue::Count(n) => y.push_str(&format!("        {key}: {n}\n")),
+                            crate::plan::orderer::BftValue::Duration(d) => y.push_str(&format!("        {key}: {d}\n")),
                         }
                     }
                 }

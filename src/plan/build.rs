@@ -182,6 +182,7 @@ fn network(t: &Topology, d: &mut Diagnostics) -> NetworkPlan {
         },
         cluster_domain,
         node_ports: ports::scheme(&n.node_ports, d),
+        orderer: super::orderer::settings(&n.orderer, consensus, d),
     }
 }
 
@@ -547,7 +548,7 @@ fn check_kafka_names(kafka: &KafkaPlan, orgs: &[OrgPlan], srcs: &[OrgSrc], t: &T
 /// orderer org.
 pub const DEFAULT_CHANNEL: &str = "mychannel";
 
-fn default_channel(orgs: &[OrgPlan]) -> Vec<ChannelPlan> {
+fn default_channel(net: &NetworkPlan, orgs: &[OrgPlan]) -> Vec<ChannelPlan> {
     let peer_orgs: Vec<&OrgPlan> = orgs.iter().filter(|o| o.kind == OrgKind::Peer).collect();
     if peer_orgs.is_empty() || !orgs.iter().any(|o| o.kind == OrgKind::Orderer) {
         return vec![];
@@ -562,12 +563,14 @@ fn default_channel(orgs: &[OrgPlan]) -> Vec<ChannelPlan> {
         orgs: peer_orgs.iter().map(|o| o.name.clone()).collect(),
         orderer_orgs: orgs.iter().filter(|o| o.kind == OrgKind::Orderer).map(|o| o.name.clone()).collect(),
         anchor_peers,
+        batch: net.orderer.batch.clone(),
     }]
 }
 
-fn channels(t: &Topology, consensus: Consensus, orgs: &[OrgPlan], incomplete: &[String], d: &mut Diagnostics) -> Vec<ChannelPlan> {
+fn channels(t: &Topology, net: &NetworkPlan, orgs: &[OrgPlan], incomplete: &[String], d: &mut Diagnostics) -> Vec<ChannelPlan> {
+    let consensus = net.consensus;
     if !t.channels_declared {
-        return default_channel(orgs);
+        return default_channel(net, orgs);
     }
     let mut out = vec![];
     for c in &t.channels {
@@ -612,7 +615,14 @@ fn channels(t: &Topology, consensus: Consensus, orgs: &[OrgPlan], incomplete: &[
             }
             None => orgs.iter().filter(|o| o.kind == OrgKind::Orderer).map(|o| o.name.clone()).collect(),
         };
-        out.push(ChannelPlan { name: name.v.clone(), orgs: c.orgs.iter().map(|s| s.v.clone()).collect(), orderer_orgs, anchor_peers });
+        let batch = super::orderer::channel_batch(&c.batch, &net.orderer.batch, &name.v, d);
+        if net.fabric_version == crate::topology::FabricVersion::V1_4
+            && let Some(span) = c.batch.batch_timeout.as_ref().map(|t| t.span).or(c.batch.batch_size.first().map(|(_, v)| v.span))
+        {
+            d.error(Some(span), format!("channel `{}` sets its own batch settings, but on Fabric 1.4 a channel takes the system channel's orderer settings", name.v))
+                .add_help("set them for every channel under `Network.Orderer` instead");
+        }
+        out.push(ChannelPlan { name: name.v.clone(), orgs: c.orgs.iter().map(|s| s.v.clone()).collect(), orderer_orgs, anchor_peers, batch });
     }
     out
 }
@@ -656,6 +666,6 @@ pub fn build(t: &Topology, d: &mut Diagnostics) -> Plan {
     if let Some(k) = &kafka {
         check_kafka_names(k, &orgs, &srcs, t, d);
     }
-    let channels = channels(t, network.consensus, &orgs, &incomplete, d);
+    let channels = channels(t, &network, &orgs, &incomplete, d);
     Plan { network, orgs, kafka, channels }
 }

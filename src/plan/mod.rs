@@ -8,6 +8,7 @@
 pub mod build;
 pub mod defaults;
 pub mod names;
+pub mod orderer;
 pub mod ports;
 
 use std::collections::BTreeMap;
@@ -38,6 +39,8 @@ pub struct NetworkPlan {
     pub cluster_domain: String,
     #[serde(rename = "nodePorts")]
     pub node_ports: NodePortScheme,
+    /// configtx.yaml's orderer settings (`Network.Orderer`).
+    pub orderer: orderer::OrdererSettings,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -270,6 +273,8 @@ pub struct ChannelPlan {
     pub orderer_orgs: Vec<String>,
     #[serde(rename = "anchorPeers")]
     pub anchor_peers: Vec<AnchorPeer>,
+    /// Batch timeout and size (the channel's own, else `Network.Orderer`'s).
+    pub batch: orderer::Batch,
 }
 
 #[derive(Debug, Clone, Serialize)]

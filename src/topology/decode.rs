@@ -19,6 +19,26 @@ const NETWORK_KEYS: &[&str] = &[
     "CouchDB",
     "Storage",
     "Images",
+    "Orderer",
+];
+/// configtx.yaml's orderer settings (`Network.Orderer`; a channel has the batch keys).
+const ORDERER_KEYS: &[&str] = &["BatchTimeout", "BatchSize", "EtcdRaft", "SmartBFT"];
+pub const BATCH_SIZE_KEYS: &[&str] = &["MaxMessageCount", "AbsoluteMaxBytes", "PreferredMaxBytes"];
+pub const ETCDRAFT_KEYS: &[&str] = &["TickInterval", "ElectionTick", "HeartbeatTick", "MaxInflightBlocks", "SnapshotIntervalSize"];
+pub const SMARTBFT_KEYS: &[&str] = &[
+    "RequestBatchMaxCount",
+    "RequestBatchMaxBytes",
+    "RequestBatchMaxInterval",
+    "IncomingMessageBufferSize",
+    "RequestPoolSize",
+    "RequestForwardTimeout",
+    "RequestComplainTimeout",
+    "RequestAutoRemoveTimeout",
+    "ViewChangeResendInterval",
+    "ViewChangeTimeout",
+    "LeaderHeartbeatTimeout",
+    "LeaderHeartbeatCount",
+    "CollectTimeout",
 ];
 const CHART_KEYS: &[&str] = &["Name", "Version", "Description"];
 const NODEPORT_KEYS: &[&str] = &["Enabled", "Base", "OrgStride", "OrdererBase", "Range"];
@@ -70,7 +90,7 @@ const SPEC_KEYS: &[&str] = &[
 ];
 const TEMPLATE_KEYS: &[&str] = &["Count", "Start", "Hostname", "SANS", "ExternalHosts", "PublicKeyAlgorithm"];
 const USERS_KEYS: &[&str] = &["Count", "PublicKeyAlgorithm"];
-const CHANNEL_KEYS: &[&str] = &["Name", "Orgs", "AnchorPeers", "OrdererOrgs"];
+const CHANNEL_KEYS: &[&str] = &["Name", "Orgs", "AnchorPeers", "OrdererOrgs", "BatchTimeout", "BatchSize"];
 const IMAGE_KEYS: &[&str] = &["Repository", "Tag"];
 const STORAGE_KEYS: &[&str] = &["Class", "Peer", "Orderer", "CA", "CouchDB", "Kafka", "ZooKeeper"];
 const IMAGES_KEYS: &[&str] = &["Peer", "Orderer", "CA", "Tools", "CouchDB", "Kafka", "ZooKeeper"];
@@ -82,6 +102,10 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     ("Network.Chart", CHART_KEYS),
     ("Network.NodePorts", NODEPORT_KEYS),
     ("Network.Kafka", KAFKA_KEYS),
+    ("Network.Orderer", ORDERER_KEYS),
+    ("BatchSize", BATCH_SIZE_KEYS),
+    ("Network.Orderer.EtcdRaft", ETCDRAFT_KEYS),
+    ("Network.Orderer.SmartBFT", SMARTBFT_KEYS),
     ("Storage", STORAGE_KEYS),
     ("Images", IMAGES_KEYS),
     ("Images.<component>", IMAGE_KEYS),
@@ -303,6 +327,57 @@ impl<'d> Decoder<'d> {
         Some(s)
     }
 
+    /// A plain scalar (number or string), as written.
+    fn scalar(&mut self, n: Option<&Node>, path: &str) -> Option<Sp<String>> {
+        let n = n?;
+        match &n.value {
+            Value::Scalar { text, .. } => Some(Sp { v: text.clone(), span: n.span }),
+            Value::Null => None,
+            _ => {
+                self.type_error(n, path, "a number or a string");
+                None
+            }
+        }
+    }
+
+    /// A mapping of scalar settings with known keys.
+    fn settings(&mut self, n: &Node, path: &str, keys: &'static [&'static str]) -> Settings {
+        let Some(mut m) = self.map(n, path, keys) else { return vec![] };
+        let mut out = vec![];
+        for k in keys {
+            if let Some(v) = self.scalar(m.get(k), &format!("{path}.{k}")) {
+                out.push((*k, v));
+            }
+        }
+        m.finish(self.d);
+        out
+    }
+
+    /// `BatchTimeout` and `BatchSize` of a mapping (Network.Orderer or a channel).
+    fn batch(&mut self, m: &mut MapReader, path: &str) -> OrdererSettingsSpec {
+        let mut o = OrdererSettingsSpec { batch_timeout: self.scalar(m.get("BatchTimeout"), &format!("{path}.BatchTimeout")), ..Default::default() };
+        if let Some(b) = m.get("BatchSize") {
+            o.batch_size = self.settings(b, &format!("{path}.BatchSize"), BATCH_SIZE_KEYS);
+        }
+        o
+    }
+
+    fn orderer_settings(&mut self, n: &Node) -> OrdererSettingsSpec {
+        let Some(mut m) = self.map(n, "Network.Orderer", ORDERER_KEYS) else { return OrdererSettingsSpec::default() };
+        let mut o = self.batch(&mut m, "Network.Orderer");
+        o.span = Some(n.span);
+        if let Some(r) = m.get("EtcdRaft") {
+            o.etcdraft_span = m.key_span("EtcdRaft");
+            o.etcdraft = self.settings(r, "Network.Orderer.EtcdRaft", ETCDRAFT_KEYS);
+        }
+        if let Some(b) = m.get("SmartBFT") {
+            o.smartbft_span = m.key_span("SmartBFT");
+            o.smartbft = self.settings(b, "Network.Orderer.SmartBFT", SMARTBFT_KEYS);
+        }
+        m.finish(self.d);
+        o
+    }
+
     fn key_algorithm(&mut self, n: Option<&Node>, path: &str) -> Option<Sp<KeyAlgorithm>> {
         self.choice(n, path, &[("ecdsa", KeyAlgorithm::Ecdsa), ("ed25519", KeyAlgorithm::Ed25519)])
     }
@@ -387,6 +462,9 @@ impl<'d> Decoder<'d> {
         }
         net.couchdb = self.bool(m.get("CouchDB"), "Network.CouchDB");
         net.resources = self.resources(m.get("Storage"), m.get("Images"), "Network");
+        if let Some(o) = m.get("Orderer") {
+            net.orderer = self.orderer_settings(o);
+        }
         m.finish(self.d);
         net
     }
@@ -550,9 +628,10 @@ impl<'d> Decoder<'d> {
             }
         }
         let orderer_orgs = m.get("OrdererOrgs").map(|o| self.strings(Some(o), &format!("{path}.OrdererOrgs")));
+        let batch = self.batch(&mut m, &path);
         m.finish(self.d);
         let incomplete = self.d.error_count() > errors_before;
-        Some(ChannelSpec { span: n.span, name, orgs, anchor_peers, orderer_orgs, incomplete })
+        Some(ChannelSpec { span: n.span, name, orgs, anchor_peers, orderer_orgs, batch, incomplete })
     }
 }
 

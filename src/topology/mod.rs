@@ -142,6 +142,22 @@ pub struct KafkaSpec {
     pub zookeepers: Option<Sp<i64>>,
 }
 
+/// Scalar settings of a section, by key, as written (typed by the plan).
+pub type Settings = Vec<(&'static str, Sp<String>)>;
+
+/// `Network.Orderer` (or a channel's batch keys): configtx.yaml's orderer settings.
+#[derive(Debug, Clone, Default)]
+pub struct OrdererSettingsSpec {
+    pub span: Option<Span>,
+    pub batch_timeout: Option<Sp<String>>,
+    /// `BatchSize`: MaxMessageCount, AbsoluteMaxBytes, PreferredMaxBytes.
+    pub batch_size: Settings,
+    pub etcdraft: Settings,
+    pub etcdraft_span: Option<Span>,
+    pub smartbft: Settings,
+    pub smartbft_span: Option<Span>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct NetworkSpec {
     /// Where `Network:` is, if present.
@@ -157,6 +173,7 @@ pub struct NetworkSpec {
     pub kafka: Option<KafkaSpec>,
     pub couchdb: Option<Sp<bool>>,
     pub resources: Resources,
+    pub orderer: OrdererSettingsSpec,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -271,6 +288,8 @@ pub struct ChannelSpec {
     pub anchor_peers: Vec<(Sp<String>, Vec<Sp<String>>)>,
     /// Orderer orgs serving the channel; `None` = all.
     pub orderer_orgs: Option<Vec<Sp<String>>>,
+    /// The channel's own `BatchTimeout` and `BatchSize` (over `Network.Orderer`'s).
+    pub batch: OrdererSettingsSpec,
     /// Decoding this channel reported an error.
     pub incomplete: bool,
 }
