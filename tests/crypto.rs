@@ -376,32 +376,34 @@ fn removed_nodes_are_kept_unless_pruned() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
-/// Kill a large build at several moments: every unit on disk is complete, and a second
-/// build completes the store.
+/// A large build dies (SIGABRT, as a kill) at several points: before the 1st, 40th and
+/// 300th crypto unit is moved into place (`FABCHART_FAILPOINT`, so where it dies does not
+/// depend on timing). Every unit on disk is complete, the dying unit is left only as a
+/// staging folder, and a second build removes it and completes the store.
 #[test]
 fn an_interrupted_build_leaves_a_usable_store() {
     let out = tmp("kill");
-    let mut interrupted = 0;
-    for delay_ms in [30u64, 120, 300] {
-        let _ = std::fs::remove_dir_all(out.join("crypto-config"));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fabchart"))
+    for at in [1usize, 40, 300] {
+        let _ = std::fs::remove_dir_all(&out);
+        let status = Command::new(env!("CARGO_BIN_EXE_fabchart"))
             .args(["build", "values-examples/large.yaml", "-o", out.to_str().unwrap()])
+            .env("FABCHART_FAILPOINT", format!("commit:{at}"))
             .current_dir(repo())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
-            .spawn()
+            .status()
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        let _ = child.kill();
-        let _ = child.wait();
+        assert!(!status.success(), "the build with failpoint commit:{at} did not die");
         // Whatever exists is whole: each node/user dir has its key, cert and TLS files.
         let store = out.join("crypto-config");
-        for (k, _) in hashes(&store) {
+        let tree = hashes(&store);
+        assert!(tree.keys().any(|k| k.contains(".fabchart-tmp-")), "commit:{at}: the dying unit left no staging folder");
+        for k in tree.keys() {
             if k.contains(".fabchart-tmp-") {
                 continue; // unfinished units are invisible to Fabric and removed by the next build
             }
             if k.ends_with("/msp/") {
-                let dir = store.join(&k).parent().unwrap().to_path_buf();
+                let dir = store.join(k).parent().unwrap().to_path_buf();
                 if dir.join("tls").exists() {
                     assert!(dir.join("msp/signcerts").read_dir().unwrap().count() == 1, "{k}: incomplete");
                     assert!(dir.join("msp/keystore").read_dir().unwrap().count() == 1, "{k}: incomplete");
@@ -410,13 +412,10 @@ fn an_interrupted_build_leaves_a_usable_store() {
             }
         }
         let report = build("values-examples/large.yaml", &out, &[]);
-        assert!(report.contains("crypto:"), "{report}");
-        if !report.contains("created 0 orgs, 0 nodes, 0 users") {
-            interrupted += 1; // the killed build had not finished: this run completed it
-        }
+        assert!(report.contains("crypto: removed"), "commit:{at}: the second build did not clear the leftovers: {report}");
+        assert!(!report.contains("created 0 orgs, 0 nodes, 0 users"), "commit:{at}: the second build had nothing to complete: {report}");
         assert!(!hashes(&store).keys().any(|k| k.contains(".fabchart-tmp-")), "leftovers after the second build");
     }
-    assert!(interrupted > 0, "no kill landed mid-build: the test proved nothing");
     // The completed store holds cryptogen's 1,094 key pairs plus 21 CA server TLS keys,
     // and its chains verify.
     let keys = files_under(&out.join("crypto-config"), &|k| k.ends_with("_sk") || k.ends_with(".key"));
@@ -478,7 +477,6 @@ fn renew_reissues_chosen_leaves_from_the_same_ca() {
     build("values-examples/kafka-1.4.yaml", &out, &[]);
     let store = out.join("crypto-config");
     let before = hashes(&out);
-    std::thread::sleep(std::time::Duration::from_millis(1100));
     let o = fabchart(&["renew", "values-examples/kafka-1.4.yaml", "-o", out.to_str().unwrap(), "--cert", "Admin@org1"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("renew: 2 certificates re-issued, keys kept"), "{}", stdout(&o));

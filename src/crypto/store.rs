@@ -70,6 +70,29 @@ pub fn replace(p: &Path, data: &[u8], mode: u32) -> Result<(), String> {
     fs::rename(&tmp, p).map_err(|e| format!("cannot replace {}: {e}", p.display()))
 }
 
+/// A test hook for crash-safety tests that must not depend on timing: with
+/// `FABCHART_FAILPOINT=<name>:<n>` in the environment, the process aborts (dies at once,
+/// as a kill would) the n-th time it reaches failpoint `name`. Names: `commit` (a crypto
+/// unit staged, about to be moved into place) and `swap` (a folder of OUT moved aside,
+/// the new one not yet moved in).
+pub fn failpoint(name: &str) {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static SPEC: OnceLock<Option<(String, usize)>> = OnceLock::new();
+    static HITS: AtomicUsize = AtomicUsize::new(0);
+    let spec = SPEC.get_or_init(|| {
+        let v = std::env::var("FABCHART_FAILPOINT").ok()?;
+        let (n, at) = v.split_once(':')?;
+        Some((n.to_string(), at.parse().ok()?))
+    });
+    if let Some((n, at)) = spec
+        && n == name
+        && HITS.fetch_add(1, Ordering::SeqCst) + 1 == *at
+    {
+        std::process::abort();
+    }
+}
+
 /// A unit under construction: a temporary directory beside its final place.
 pub struct Staging {
     pub tmp: PathBuf,
@@ -89,6 +112,7 @@ impl Staging {
     }
     /// Moves the finished unit into place: it appears whole or not at all.
     pub fn commit(self) -> Result<(), String> {
+        failpoint("commit");
         fs::rename(&self.tmp, &self.dest).map_err(|e| format!("cannot move {} into place: {e}", self.dest.display()))
     }
 }

@@ -304,6 +304,7 @@ fn swap_in(staging: &Path, dest: &Path, out: &Path) -> Result<(), String> {
         let old = out.join(format!("{TMP_PREFIX}old-{name}"));
         let _ = std::fs::remove_dir_all(&old);
         std::fs::rename(dest, &old).map_err(|e| format!("cannot move {} aside: {e}", dest.display()))?;
+        store::failpoint("swap");
         std::fs::rename(staging, dest).map_err(|e| format!("cannot move {} into place: {e}", dest.display()))?;
         let _ = std::fs::remove_dir_all(&old);
     } else {
