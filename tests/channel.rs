@@ -279,16 +279,22 @@ fn check_example(example: &str, snapshots: bool) -> Built {
             assert_eq!(keys(&app["groups"]), members);
             assert_eq!(caps(app), BTreeSet::from([app_cap.to_string()]));
             assert_eq!(read_json(&dir.join(format!("{name}.json"))), *up, "{name}.json differs from the independent decoding");
-            // Anchor-peer updates, one per org with anchors on the channel.
-            for a in ch["anchorPeers"].as_array().unwrap() {
+            // Anchor peers: config updates after creation, one per org, each signed by
+            // that org's admin (applied by the orderer org's channel-update Job).
+            let state = read_json(&dir.join("state").join(format!("{name}.json")));
+            let updates = state["updates"].as_array().unwrap();
+            let anchored: Vec<&Value> = ch["anchorPeers"].as_array().unwrap().iter().collect();
+            assert_eq!(updates.len(), anchored.len(), "{name}: one anchor-peer update per anchored org");
+            for (u, a) in updates.iter().zip(&anchored) {
                 let o = org(plan, a["org"].as_str().unwrap());
-                let tx = dir.join(format!("{name}-{}-anchors.tx", o["slug"].as_str().unwrap()));
+                let tx = dir.join(u["file"].as_str().unwrap());
                 let d = decode(&[tx.to_str().unwrap()]);
                 let ws = at(&d, &["payload", "data", "config_update", "write_set"]);
                 let og = &ws["groups"]["Application"]["groups"][o["mspId"].as_str().unwrap()];
                 assert_eq!(og["version"], "1");
                 let peers = at(og, &["values", "AnchorPeers", "value", "anchor_peers"]);
                 assert!(peers.as_array().unwrap().iter().any(|p| p["host"] == a["host"] && p["port"] == a["port"]), "{peers}");
+                assert_eq!(u["signers"], serde_json::json!([o["mspId"]]), "{name}: the anchor update of {} is signed by its admin", o["mspId"]);
             }
         }
     } else {
@@ -423,7 +429,17 @@ fn rebuild_gives_identical_blocks() {
     let b = build_as("raft-2.5", "rebuild");
     let dir = b.out.join("channel-artifacts");
     let snap = |d: &Path| -> Vec<(String, Vec<u8>)> {
-        let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(d).unwrap().map(|e| e.unwrap()).map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap())).collect();
+        let mut v = vec![];
+        let mut stack = vec![d.to_path_buf()];
+        while let Some(x) = stack.pop() {
+            for e in std::fs::read_dir(&x).unwrap().map(|e| e.unwrap()) {
+                if e.file_type().unwrap().is_dir() {
+                    stack.push(e.path());
+                } else {
+                    v.push((e.path().strip_prefix(d).unwrap().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()));
+                }
+            }
+        }
         v.sort();
         v
     };
@@ -459,9 +475,9 @@ fn channel_show_names_the_channels_it_has() {
 #[test]
 fn charts_carry_the_blocks_and_the_join_jobs() {
     for (example, jobs) in [
-        ("raft-2.5", vec!["orderer-channel-join", "org1-channel-join", "org2-channel-join", "org3-channel-join"]),
-        ("bft-3.1", vec!["orderera-channel-join", "ordererb-channel-join", "org1-channel-join", "org2-channel-join"]),
-        ("kafka-1.4", vec!["org1-channel-create", "org1-channel-join", "org2-channel-join"]),
+        ("raft-2.5", vec!["orderer-channel-join", "orderer-channel-update", "org1-channel-join", "org2-channel-join", "org3-channel-join"]),
+        ("bft-3.1", vec!["orderera-channel-join", "orderera-channel-update", "ordererb-channel-join", "org1-channel-join", "org2-channel-join"]),
+        ("kafka-1.4", vec!["orderer-channel-update", "orderer-system-channel-update", "org1-channel-create", "org1-channel-join", "org2-channel-join"]),
     ] {
         let b = build_as(example, "charts");
         let chart = b.out.join(b.plan["network"]["chart"]["name"].as_str().unwrap());
@@ -481,7 +497,10 @@ fn charts_carry_the_blocks_and_the_join_jobs() {
                 if let Some(yaml_serde::Value::Mapping(m)) = d.get("binaryData") {
                     for (k, v) in m {
                         let k = k.as_str().unwrap();
-                        let want = std::fs::read(b.out.join("channel-artifacts").join(k)).unwrap_or_else(|_| panic!("{example}: {name} carries {k}, which the build did not write"));
+                        let dir = b.out.join("channel-artifacts");
+                        let want = std::fs::read(dir.join(k))
+                            .or_else(|_| std::fs::read(dir.join("updates").join(k)))
+                            .unwrap_or_else(|_| panic!("{example}: {name} carries {k}, which the build did not write"));
                         assert_eq!(Base64::decode_vec(v.as_str().unwrap()).unwrap(), want, "{example}: {name}/{k}");
                         carried += 1;
                     }

@@ -73,11 +73,16 @@ fn redact(manifests: &str) -> String {
     let mut out = String::new();
     for mut d in docs(manifests) {
         let kind = s(&d, &["kind"]).and_then(|k| k.as_str()).unwrap_or("").to_string();
+        // The Jobs' scripts (files/scripts/, tested on their own in tests/jobs.rs): one line each.
+        let scripts = s(&d, &["metadata", "name"]).and_then(|n| n.as_str()).is_some_and(|n| n.contains("-channel-scripts"));
         for field in ["data", "stringData"] {
             if let Some(yaml_serde::Value::Mapping(m)) = d.get_mut(field) {
-                for (_, v) in m.iter_mut() {
+                for (k, v) in m.iter_mut() {
                     let is_pem = v.as_str().is_some_and(|t| t.contains("-----BEGIN"));
-                    if kind == "Secret" {
+                    if scripts {
+                        let lines = v.as_str().map_or(0, |t| t.lines().count());
+                        *v = yaml_serde::Value::String(format!("<files/scripts/{}: {lines} lines>", k.as_str().unwrap_or("?")));
+                    } else if kind == "Secret" {
                         *v = yaml_serde::Value::String("<redacted>".into());
                     } else if is_pem {
                         *v = yaml_serde::Value::String("<certificate>".into());

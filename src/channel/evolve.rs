@@ -81,6 +81,8 @@ impl Change {
         let s = match self {
             Change::OrgAdded(o) | Change::ConsortiumOrgAdded(_, o) => format!("add-{o}"),
             Change::OrgRemoved(o) | Change::ConsortiumOrgRemoved(_, o) => format!("remove-{o}"),
+            Change::OrgChanged(o, parts) if parts == &["anchor peers"] => format!("anchors-{o}"),
+            Change::OrgChanged(o, parts) if parts == &["MSP"] => format!("msp-{o}"),
             Change::OrgChanged(o, _) => format!("update-{o}"),
             Change::OrdererOrgAdded(o) => format!("add-orderer-org-{o}"),
             Change::OrdererOrgRemoved(o) => format!("remove-orderer-org-{o}"),

@@ -222,10 +222,12 @@ impl Evolution<'_> {
         if v == FabricVersion::V1_4
             && let Some(s) = steps.iter().find(|s| !supported_on_1_4(&s.change))
         {
+            use evolve::Change::*;
+            let orderer_side = matches!(s.change, Batch | ConsensusOptions | ConsenterAdded(_) | ConsenterRemoved(_) | ConsenterCerts(_) | ConsenterAddresses | OrdererOrgAdded(_) | OrdererOrgRemoved(_) | OrdererOrgChanged(..) | Other(_));
             return Err(Error::Refused(vec![(
                 self.channel.to_string(),
                 evolve::Refusal {
-                    subject: evolve::Subject::Channel,
+                    subject: if orderer_side { evolve::Subject::OrdererOrgs } else { evolve::Subject::Channel },
                     message: format!("on Fabric 1.4 fabchart updates consortium and channel membership, anchor peers and org MSPs of a running network; this change ({}) is not one of them", s.change.describe()),
                     help: "keep the 1.4 ordering service as it is (or change it by hand and `fabchart channel import` the channel), or move the network to Fabric 2.5".into(),
                 },
@@ -356,6 +358,22 @@ pub fn build(plan: &Plan, store_dir: &Path, dir: &Path) -> Result<Artifacts, Err
         };
         if let Some(l) = l {
             loaded.insert(p.channel_id.clone(), l);
+        }
+    }
+    // A network moves between Fabric 1.4 and 2.x/3.x only through Fabric's own migration.
+    for (ch, l) in &loaded {
+        let caps = evolve::capability_names(l.group().values.get("Capabilities"));
+        let was_14 = caps.iter().any(|c| c.starts_with("V1_"));
+        if was_14 != (v == FabricVersion::V1_4) {
+            let from = if was_14 { "1.4".to_string() } else { caps.join(",") };
+            return Err(Error::Refused(vec![(
+                ch.clone(),
+                evolve::Refusal {
+                    subject: evolve::Subject::FabricVersion,
+                    message: format!("the running channel has Fabric {from} capabilities; FabricVersion {} cannot take it there with config updates", v.as_str()),
+                    help: "1.4 networks move to 2.x through Fabric's system-channel removal and channel-participation migration (by hand, then `fabchart channel import` each channel); capabilities never go down. Keep the FabricVersion the network has".into(),
+                },
+            )]));
         }
     }
     for p in profiles.iter_mut() {
