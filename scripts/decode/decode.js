@@ -686,8 +686,10 @@ function readFile(file) {
   try { return new Uint8Array(fs.readFileSync(file)); } catch (e) { throw parseError(file, e.message); }
 }
 
-// The rendered common.Config of a config block.
+// The rendered common.Config of a config block (or of a .pb holding a common.Config: a
+// Fabric 1.4 channel's base as fabchart records it).
 function blockConfig(dec, file) {
+  if (file.endsWith('.pb')) return dec.render('common.Config', dec.parse('common.Config', readFile(file), file), file);
   const block = dec.parse('common.Block', readFile(file), 'Block');
   const data = block.hasData() ? block.getData().getDataList_asU8() : [];
   if (data.length === 0) throw unsupported(file, 'block has no envelope');

@@ -115,7 +115,7 @@ step() {
     echo "channel $ch: up to date at config sequence $seq"
     return 0
   fi
-  line=$(awk -v s="$seq" -v d="$digest" '$1 == "update" && $3 == s && $4 == d { print; exit }' "$plan")
+  line=$(awk -v s="$seq" -v d="$digest" '$1 == "update" && $3 == s && ($4 "") == (d "") { print; exit }' "$plan")
   if [ -z "$line" ]; then
     base=$(field "$plan" base 2)
     if [ "$seq" -lt "$base" ]; then
@@ -142,7 +142,10 @@ step() {
   fi
   echo "channel $ch: applying $file at sequence $seq: $summary"
   submit "$ch" "$file" || return 1
-  retry moved "$ch" "$seq" || return 1
+  # A subshell: the wait has attempts of its own (retry's counters are global); when it
+  # gives up (an update accepted but never committed), the round fails and the outer
+  # retry fetches again and resubmits.
+  (retry moved "$ch" "$seq") || return 1
   echo "channel $ch: applied $file; now at sequence $(cut -d' ' -f1 "$WORK/$ch.live")"
   return 10
 }
@@ -171,6 +174,7 @@ fetched() {
 
 mode=${1:?usage: channel-update.sh pre|post|fetch CHANNEL...}
 shift
+# Every channel is tried; a drift (3) anywhere is the exit status, else any failure (1).
 status=0
 for ch in "$@"; do
   rc=0
@@ -179,6 +183,6 @@ for ch in "$@"; do
     fetch) retry fetched "$ch" || rc=$? ;;
     *) echo "usage: channel-update.sh pre|post|fetch CHANNEL..."; exit 2 ;;
   esac
-  if [ "$rc" -ne 0 ]; then status=$rc; fi
+  if [ "$rc" -eq 3 ] || { [ "$rc" -ne 0 ] && [ "$status" -ne 3 ]; }; then status=$rc; fi
 done
 exit "$status"

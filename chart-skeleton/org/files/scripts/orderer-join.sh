@@ -56,6 +56,10 @@ join() {
   return 1
 }
 
+if [ "$#" -eq 0 ] || [ $(($# % 3)) -ne 0 ]; then
+  echo "usage: orderer-join.sh CHANNEL ADMIN_ADDRESS BLOCK [CHANNEL ADMIN_ADDRESS BLOCK ...] (got $# arguments)"
+  exit 2
+fi
 while [ "$#" -ge 3 ]; do
   retry join "$1" "$2" "$3"
   shift 3
