@@ -10,28 +10,7 @@ use common::*;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
-fn validate(manifests: &str, k8s: &str) {
-    let mut child = Command::new(tool("kubernetes-validate"))
-        .args(["--strict", "--quiet", "-k", k8s, "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let text = manifests.to_string();
-    let writer = std::thread::spawn(move || stdin.write_all(text.as_bytes()));
-    let o = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(
-        o.status.success(),
-        "kubernetes-validate --strict -k {k8s} failed:\n{}{}",
-        String::from_utf8_lossy(&o.stdout).chars().take(4000).collect::<String>(),
-        String::from_utf8_lossy(&o.stderr).chars().take(2000).collect::<String>()
-    );
-}
+use std::process::Command;
 
 struct Built {
     out: PathBuf,

@@ -241,6 +241,24 @@ fn evolve(case: &str, example_name: &str, v2: &str, before: &[&[&str]], want: Ex
     Outcome { out, report }
 }
 
+/// The evolved chart passes what every chart must: Helm 3 and 4 lint --strict, and its
+/// manifests (hooks included: pre-upgrade ones render only with pending updates)
+/// kubernetes-validate --strict. Returns Helm 4's manifests.
+fn chart_checks(out: &Path) -> String {
+    let plan = read_json(&out.join("fabchart-plan.json"));
+    let name = plan["network"]["chart"]["name"].as_str().unwrap();
+    let chart = out.join(name);
+    let crypto = out.join("secrets").join(format!("{name}-crypto.yaml"));
+    let home = out.join("helm-home");
+    for bin in ["helm3", "helm4"] {
+        let (ok, o, e) = helm_run(bin, &home, &["lint", "--strict", chart.to_str().unwrap(), "-f", crypto.to_str().unwrap()]);
+        assert!(ok, "{bin} lint --strict {}:\n{o}{e}", chart.display());
+    }
+    let manifests = helm("helm4", &home, &["template", "r", chart.to_str().unwrap(), "-f", crypto.to_str().unwrap()]);
+    validate(&manifests, "1.33");
+    manifests
+}
+
 /// The configuration after the updates `files`, as decode.js computes it.
 fn next_config(base: &Path, files: &[String], artifacts: &Path) -> Value {
     let mut args = vec!["--apply".to_string(), base.to_string_lossy().into_owned()];
@@ -305,6 +323,8 @@ fn a_peer_org_joins_a_channel() {
     assert_eq!(state["updates"][0]["signers"], serde_json::json!(["Org1MSP", "Org2MSP"]));
     let values = std::fs::read_to_string(o.out.join("demo-network/charts/org4/values.yaml")).unwrap();
     assert!(values.contains("waitMember: true"), "org4 does not wait for membership:\n{values}");
+    let manifests = chart_checks(&o.out);
+    assert!(manifests.contains("sh /scripts/channel-update.sh fetch 'mychannel'"), "org4's join Job does not wait for membership");
     assert!(o.report.contains("version 0.2.0"), "{}", o.report);
 }
 
@@ -362,10 +382,7 @@ fn an_orderer_joins_and_a_certificate_is_renewed() {
     // update Job makes it a consenter; the others keep joining with the genesis block.
     let values = std::fs::read_to_string(o.out.join("demo-network/charts/orderer/values.yaml")).unwrap();
     assert!(values.contains("genesisJoin:\n  - orderer0\n  - orderer1\n  - orderer2\n"), "{values}");
-    let home = o.out.join("helm-home");
-    let chart = o.out.join("demo-network");
-    let crypto = o.out.join("secrets/demo-network-crypto.yaml");
-    let manifests = helm("helm4", &home, &["template", "r", chart.to_str().unwrap(), "-f", crypto.to_str().unwrap()]);
+    let manifests = chart_checks(&o.out);
     for job in ["orderer-channel-join", "orderer-orderer-onboard", "orderer-channel-update", "org4-channel-join"] {
         assert!(manifests.contains(&format!("name: {job}\n")), "no Job {job}");
     }
@@ -389,7 +406,7 @@ fn an_orderer_leaves_before_its_pod_goes() {
     // Applied by the pre-upgrade Job, with its own hook ConfigMaps.
     let state = read_json(&o.out.join("channel-artifacts/state/mychannel.json"));
     assert_eq!(state["updates"][0]["pre"], true);
-    let manifests = helm("helm4", &o.out.join("helm-home"), &["template", "r", o.out.join("demo-network").to_str().unwrap(), "-f", o.out.join("secrets/demo-network-crypto.yaml").to_str().unwrap()]);
+    let manifests = chart_checks(&o.out);
     for name in ["orderer-channel-update-pre", "orderer-channels-pre", "orderer-channel-scripts-pre"] {
         assert!(manifests.contains(&format!("name: {name}\n")), "no {name}");
     }
@@ -495,7 +512,7 @@ fn a_1_4_org_joins_the_consortium_then_the_channel() {
         "{Name: mychannel, Orgs: [Org1, Org2], AnchorPeers: {Org1: [peer0], Org2: [peer0]}}",
         "{Name: mychannel, Orgs: [Org1, Org2, Org3], AnchorPeers: {Org1: [peer0], Org2: [peer0], Org3: [peer0]}}",
     );
-    evolve(
+    let o = evolve(
         "v14",
         "kafka-1.4",
         &v2,
@@ -506,6 +523,10 @@ fn a_1_4_org_joins_the_consortium_then_the_channel() {
             snapshot: None,
         },
     );
+    let manifests = chart_checks(&o.out);
+    for job in ["orderer-system-channel-update", "orderer-channel-update", "org3-channel-join"] {
+        assert!(manifests.contains(&format!("name: {job}\n")), "no Job {job}");
+    }
 }
 
 /// A change Fabric refuses is a located error, and nothing of OUT's channel state changes.

@@ -84,3 +84,26 @@ pub fn helm(bin: &str, home: &Path, args: &[&str]) -> String {
     assert!(ok, "{bin} {args:?}: {err}{out}");
     out
 }
+
+/// `kubernetes-validate --strict` of rendered manifests against Kubernetes version `k8s`.
+pub fn validate(manifests: &str, k8s: &str) {
+    let mut child = std::process::Command::new(tool("kubernetes-validate"))
+        .args(["--strict", "--quiet", "-k", k8s, "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let text = manifests.to_string();
+    let writer = std::thread::spawn(move || std::io::Write::write_all(&mut stdin, text.as_bytes()));
+    let o = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(
+        o.status.success(),
+        "kubernetes-validate --strict -k {k8s} failed:\n{}{}",
+        String::from_utf8_lossy(&o.stdout).chars().take(4000).collect::<String>(),
+        String::from_utf8_lossy(&o.stderr).chars().take(2000).collect::<String>()
+    );
+}
+
