@@ -7,7 +7,8 @@
 #   .tools/bin/kubernetes-validate   kubernetes-validate 1.37.0 (PyPI, venv in .tools/kv)
 #   .tools/decode/node_modules       @hyperledger/fabric-protos 0.3.7 + google-protobuf 3.21.4 for
 #                                    scripts/decode/decode.js (npm ci of scripts/decode/package-lock.json)
-#   openssl, docker-registry         from Debian's packages, if the machine lacks them
+#   openssl, docker-registry,        from Debian's packages, if the machine lacks them
+#   busybox, dash, mawk
 # Only package registries are reachable, so the Helm/kubectl binaries come out of
 # the AWS CDK kubectl Lambda layer (tgz -> package/lib/layer.zip -> binary).
 # Every download is checked: sha256 for npm tarballs and binaries here, wheels via
@@ -142,11 +143,16 @@ need sha256sum
 need python3
 need node "scripts/decode/decode.js checks the Fabric artifacts with it"
 # From Debian's packages, when the machine lacks them: openssl (the crypto tests verify
-# every chain with it) and docker-registry (the OCI publishing test runs its own registry
-# on 127.0.0.1; the package's own service is not used).
+# every chain with it), docker-registry (the OCI publishing test runs its own registry
+# on 127.0.0.1; the package's own service is not used), and the shells and awks the chart's
+# Job scripts meet in Fabric's images: dash and mawk (Ubuntu-based 2.5/3.x images) and
+# busybox (Alpine-based images such as curlimages/curl); tests/jobs.rs runs them all.
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+command -v busybox >/dev/null 2>&1 || missing+=(busybox)
+command -v dash >/dev/null 2>&1 || missing+=(dash)
+command -v mawk >/dev/null 2>&1 || missing+=(mawk)
 if ((${#missing[@]})); then
   echo "install-tools: installing ${missing[*]} (apt-get)" >&2
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; } \
