@@ -51,18 +51,13 @@ fn edit(text: &str, from: &str, to: &str) -> String {
     text.replacen(from, to, 1)
 }
 
-/// v1 of an example, built once per test binary, copied for each case.
-fn v1(example_name: &str) -> PathBuf {
-    static BUILT: OnceLock<Mutex<BTreeMap<String, PathBuf>>> = OnceLock::new();
-    let mut m = BUILT.get_or_init(|| Mutex::new(BTreeMap::new())).lock().unwrap_or_else(|e| e.into_inner());
-    m.entry(example_name.to_string())
-        .or_insert_with(|| {
-            let out = tmp(&format!("v1-{example_name}"));
-            let o = fabchart(&["build", &format!("values-examples/{example_name}.yaml"), "-o", out.to_str().unwrap()]);
-            assert!(o.status.success(), "build {example_name}: {}", stderr(&o));
-            out
-        })
-        .clone()
+/// A scratch OUT holding v1 of an example (each case builds its own: the folders hold
+/// private keys, and a passing case removes its folder).
+fn v1(case: &str, example_name: &str) -> PathBuf {
+    let out = tmp(case);
+    let o = fabchart(&["build", &format!("values-examples/{example_name}.yaml"), "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "build {example_name}: {}", stderr(&o));
+    out
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -134,8 +129,7 @@ struct Outcome {
 /// Runs one case: v1 of `example_name`, then `v2` (a topology text) built into the same OUT
 /// after `before` (e.g. a renewal) ran.
 fn evolve(case: &str, example_name: &str, v2: &str, before: &[&[&str]], want: Expect) -> Outcome {
-    let out = tmp(&format!("case-{case}"));
-    copy_dir(&v1(example_name), &out);
+    let out = v1(&format!("case-{case}"), example_name);
     let artifacts = out.join("channel-artifacts");
     let before_tree = tree(&artifacts);
     let v2_path = out.join("v2.yaml");
@@ -239,6 +233,15 @@ fn evolve(case: &str, example_name: &str, v2: &str, before: &[&[&str]], want: Ex
         }
     }
     Outcome { out, report }
+}
+
+impl Drop for Outcome {
+    /// A passing case removes its folder (it holds private keys); a failing one keeps it.
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.out);
+        }
+    }
 }
 
 /// The evolved chart passes what every chart must: Helm 3 and 4 lint --strict, and its
@@ -566,4 +569,114 @@ fn changes_fabric_refuses_are_located_errors() {
     refused("to-1.4", &raft, &edit(&raft, "FabricVersion: \"2.5\"", "FabricVersion: \"1.4\""), &["FabricVersion 1.4 cannot take it there"]);
     let kafka = example("kafka-1.4");
     refused("1.4-orderer", &kafka, &edit(&kafka, "Template: {Count: 2}", "Template: {Count: 3}"), &["on Fabric 1.4 fabchart updates"]);
+}
+
+/// `channel sign` adds an admin's signature (the ConfigUpdate bytes untouched), `channel
+/// show` lists signers and the policies they satisfy; an update fabchart cannot sign well
+/// enough (the old admin key was replaced with --rekey) is flagged until someone who still
+/// holds an identity the channel accepts signs it.
+#[test]
+fn channel_sign_adds_a_signature_fabchart_could_not_make() {
+    let out = v1("sign", "talk");
+    // Keep the Admin's current identity aside, as an admin would keep theirs, then replace
+    // its key and certificate: the channel only knows the old one.
+    let admin = out.join("crypto-config/peerOrganizations/org1/users/Admin@org1/msp");
+    let kept = out.join("kept-admin-msp");
+    copy_dir(&admin, &kept);
+    let topo = repo().join("values-examples/talk.yaml");
+    let o = fabchart(&["renew", topo.to_str().unwrap(), "-o", out.to_str().unwrap(), "--cert", "Admin@org1/msp", "--rekey"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = fabchart(&["build", topo.to_str().unwrap(), "-o", out.to_str().unwrap(), "--bump", "auto"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("NEEDS MORE SIGNATURES for /Channel/Application/Org1MSP/Admins"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("fabchart channel sign"), "{}", stderr(&o));
+    let state = read_json(&out.join("channel-artifacts/state/mychannel.json"));
+    let tx = out.join("channel-artifacts").join(state["updates"][0]["file"].as_str().unwrap());
+    let before = std::fs::read(&tx).unwrap();
+
+    let show = fabchart(&["channel", "show", out.to_str().unwrap(), tx.to_str().unwrap()]);
+    assert!(show.status.success(), "{}", stderr(&show));
+    assert!(stderr(&show).contains("policy /Channel/Application/Org1MSP/Admins: NOT satisfied"), "{}", stderr(&show));
+
+    // The kept identity signs; its MSP ID comes from the channel's records.
+    let o = fabchart(&["channel", "sign", tx.to_str().unwrap(), "--msp", kept.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("(Org1MSP)"), "{}", stdout(&o));
+    let show = fabchart(&["channel", "show", out.to_str().unwrap(), tx.file_name().unwrap().to_str().unwrap()]);
+    assert!(stderr(&show).contains("policy /Channel/Application/Org1MSP/Admins: satisfied"), "{}", stderr(&show));
+    let json: Value = serde_json::from_str(&stdout(&show)).unwrap();
+    let old: Value = serde_json::from_str(&std::fs::read_to_string(tx.with_extension("json")).unwrap()).unwrap();
+    assert_eq!(json["payload"]["data"]["config_update"], old["payload"]["data"]["config_update"], "signing changed the ConfigUpdate");
+    assert_eq!(json["payload"]["data"]["signatures"].as_array().unwrap().len(), old["payload"]["data"]["signatures"].as_array().unwrap().len() + 1);
+    openssl_verifies(&tx, &out);
+    let applied = decode(&["--apply", out.join("channel-artifacts/mychannel.block").to_str().unwrap(), tx.to_str().unwrap()]);
+    assert_eq!(applied["steps"][0]["policies"][0]["satisfied"], true, "{applied}");
+    // The same identity again: refused, the file untouched.
+    let signed = std::fs::read(&tx).unwrap();
+    assert_ne!(signed, before);
+    let o = fabchart(&["channel", "sign", tx.to_str().unwrap(), "--msp", kept.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("has signed this update already"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&tx).unwrap(), signed);
+    // The chart carries the envelope as OUT has it: a rebuild ships the signed one, and
+    // writes no new update.
+    let o = fabchart(&["build", topo.to_str().unwrap(), "-o", out.to_str().unwrap(), "--bump", "auto"]);
+    assert!(o.status.success() && !stdout(&o).contains("update:"), "{}{}", stdout(&o), stderr(&o));
+    let name = tx.file_name().unwrap().to_str().unwrap();
+    let chart_copy = std::fs::read_dir(out.join("fabric-network/charts")).unwrap().flatten().map(|d| d.path().join("files/channels").join(name)).find(|p| p.exists()).expect("an org carries the update");
+    assert_eq!(std::fs::read(chart_copy).unwrap(), signed);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// A channel changed outside fabchart is adopted from its config block: later updates are
+/// computed against what the network has (read set at the imported versions).
+#[test]
+fn channel_import_adopts_a_live_config() {
+    use fabchart::channel::{encode, proto as pb, state};
+    let out = v1("import", "raft-2.5");
+    let artifacts = out.join("channel-artifacts");
+    let genesis = std::fs::read(artifacts.join("mychannel.block")).unwrap();
+    // The live channel: someone set BatchTimeout to 5s by hand (sequence 1).
+    let l = state::load(&artifacts, "mychannel").unwrap().unwrap();
+    let mut live = l.config.clone();
+    live.sequence += 1;
+    let bt = live.channel_group.as_mut().unwrap().groups.get_mut("Orderer").unwrap().values.get_mut("BatchTimeout").unwrap();
+    bt.version += 1;
+    bt.value = pb::bytes(&pb::BatchTimeout { timeout: "5s".into() });
+    let block = encode::config_block(fabchart::topology::FabricVersion::V2_5, "mychannel", live, 7, pb::Timestamp { seconds: 0, nanos: 0 });
+    let block_path = out.join("live.block");
+    std::fs::write(&block_path, pb::bytes(&block)).unwrap();
+
+    // Without import, fabchart's records say sequence 0: the Job would report drift. With it:
+    let o = fabchart(&["channel", "import", out.to_str().unwrap(), "mychannel", block_path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("at config sequence 1 (block 7)"), "{}", stdout(&o));
+    let o = fabchart(&["build", "values-examples/raft-2.5.yaml", "-o", out.to_str().unwrap(), "--bump", "auto"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("update: mychannel sequence 2: batch settings changed"), "{}", stdout(&o));
+    let state = read_json(&artifacts.join("state/mychannel.json"));
+    assert_eq!(state["base"]["kind"], "import");
+    let tx = artifacts.join(state["updates"][0]["file"].as_str().unwrap());
+    let applied = decode(&["--apply", block_path.to_str().unwrap(), tx.to_str().unwrap()]);
+    assert_eq!(applied["config"], read_json(&artifacts.join("state/mychannel.config.json")));
+    assert_eq!(applied["config"]["channel_group"]["groups"]["Orderer"]["values"]["BatchTimeout"]["version"], "2");
+    assert_eq!(applied["config"]["channel_group"]["groups"]["Orderer"]["values"]["BatchTimeout"]["value"]["timeout"], "2s");
+    // The genesis block stays pinned: peers still join with it.
+    assert_eq!(std::fs::read(artifacts.join("mychannel.block")).unwrap(), genesis);
+
+    // Refusals: another channel's block, a block that is not a config block, a later block
+    // for a channel OUT has no genesis for.
+    let o = fabchart(&["channel", "import", out.to_str().unwrap(), "bilateral", block_path.to_str().unwrap()]);
+    assert!(stderr(&o).contains("is a block of channel \"mychannel\", not \"bilateral\""), "{}", stderr(&o));
+    let junk = out.join("junk.block");
+    std::fs::write(&junk, b"not a block").unwrap();
+    let o = fabchart(&["channel", "import", out.to_str().unwrap(), "mychannel", junk.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not a block"), "{}", stderr(&o));
+    let fresh = tmp("import-fresh");
+    let o = fabchart(&["channel", "import", fresh.to_str().unwrap(), "mychannel", block_path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("pass it with --genesis"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_dir_all(&fresh);
 }
