@@ -74,14 +74,19 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
-    /// Generate the network's crypto material, channel blocks and Helm chart
+    /// Generate the network's crypto material, channels and Helm chart, or evolve them
     ///
     /// Writes OUT/<chart>/ (an umbrella chart with one subchart per org), OUT/secrets/
     /// (the crypto values files, mode 0600: <chart>-crypto.yaml for the umbrella,
-    /// <org>-crypto.yaml per org), OUT/channel-artifacts/ (configtx.yaml, channel genesis
-    /// blocks or 1.4 channel transactions, their JSON for review; also carried by the
-    /// subcharts, whose hook Jobs join the channels) and a crypto store in cryptogen's exact
-    /// layout (default OUT/crypto-config). Existing
+    /// <org>-crypto.yaml per org), OUT/channel-artifacts/ (the channels' state: configtx.yaml,
+    /// genesis blocks or 1.4 channel transactions, signed config updates under updates/,
+    /// records under state/, JSON for review; the subcharts carry them, and their hook
+    /// Jobs join the channels and apply the updates) and a crypto store in cryptogen's
+    /// exact layout (default OUT/crypto-config). Keep OUT/channel-artifacts and the store
+    /// between builds: a channel's genesis block is written once; when the topology or a
+    /// renewed certificate changes a channel, the build writes the config updates (signed
+    /// by the admins their policies need) that take the recorded configuration there.
+    /// Changes Fabric would refuse are errors that point at the topology line. Existing
     /// material is never regenerated: a rebuild with an unchanged topology changes nothing;
     /// new orgs, nodes and users are signed by the existing CAs (like `cryptogen extend`),
     /// and an existing cryptogen output given as --crypto-dir is adopted as is. When a
