@@ -10,7 +10,7 @@ use common::*;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
 
 struct Built {
     out: PathBuf,

@@ -23,19 +23,12 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, OnceLock};
+
 
 use base64ct::{Base64, Encoding};
 use common::*;
 use serde_json::Value;
 
-fn decode(args: &[&str]) -> Value {
-    let modules = repo().join(".tools/decode/node_modules");
-    assert!(modules.exists(), "{} is missing: run scripts/install-tools.sh (scripts/test.sh does)", modules.display());
-    let (ok, out, err) = run(Command::new("node").arg(repo().join("scripts/decode/decode.js")).args(args));
-    assert!(ok, "decode.js {args:?} failed: {err}");
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("decode.js {args:?} printed no JSON ({e}): {out}"))
-}
 
 fn read_json(p: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).unwrap()

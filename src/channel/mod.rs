@@ -22,6 +22,7 @@ pub mod evolve;
 pub mod policy;
 pub mod profile;
 pub mod proto;
+use proto as pb;
 pub mod render;
 pub mod sign;
 pub mod state;
@@ -167,7 +168,7 @@ fn admins(plan: &Plan, store_dir: &Path) -> Result<Vec<sign::Signer>, String> {
 /// configuration does not list but whose key signed a certificate it does list (an
 /// admincerts entry renewed with the same key) signs with the listed certificate.
 /// Returns the signers and the policies nobody can satisfy.
-fn choose<'a>(cfg: &pb_alias::ConfigGroup, policies: &BTreeSet<String>, admins: &'a [sign::Signer]) -> Result<(Vec<sign::Signer>, Vec<String>), String> {
+fn choose<'a>(cfg: &pb::ConfigGroup, policies: &BTreeSet<String>, admins: &'a [sign::Signer]) -> Result<(Vec<sign::Signer>, Vec<String>), String> {
     let ev = policy::Evaluator::new(cfg);
     let mut cands: Vec<sign::Signer> = vec![];
     for a in admins {
@@ -203,7 +204,6 @@ fn choose<'a>(cfg: &pb_alias::ConfigGroup, policies: &BTreeSet<String>, admins: 
     Ok((cands.into_iter().zip(keep).filter(|(_, k)| *k).map(|(s, _)| s).collect(), vec![]))
 }
 
-use proto as pb_alias;
 
 /// One channel's records and the updates that bring it to `target`.
 struct Evolution<'a> {
@@ -215,7 +215,7 @@ struct Evolution<'a> {
 }
 
 impl Evolution<'_> {
-    fn run(&self, l: &mut Loaded, target: &pb_alias::ConfigGroup, a: &mut Artifacts, v: FabricVersion) -> Result<(), Error> {
+    fn run(&self, l: &mut Loaded, target: &pb::ConfigGroup, a: &mut Artifacts, v: FabricVersion) -> Result<(), Error> {
         let mut target = target.clone();
         evolve::carry_unmodelled(l.group(), &mut target);
         let steps = evolve::steps(l.group(), &target).map_err(|r| Error::Refused(vec![(self.channel.to_string(), r)]))?;
@@ -248,7 +248,7 @@ impl Evolution<'_> {
             let seq = applied.config.sequence;
             let stem = format!("{}_{:04}_{}", self.channel, seq, step.change.slug());
             let file = format!("{UPDATES_DIR}/{stem}.tx");
-            let json = render::pretty(&render::envelope(&pb_alias::Envelope::decode(env.as_slice()).map_err(|e| e.to_string())?)?);
+            let json = render::pretty(&render::envelope(&pb::Envelope::decode(env.as_slice()).map_err(|e| e.to_string())?)?);
             a.put(&file, env, true);
             a.put(&format!("{UPDATES_DIR}/{stem}.json"), json.into_bytes(), true);
             let names: Vec<String> = signers.iter().map(|s| s.msp_id.clone()).collect();
@@ -321,7 +321,7 @@ fn update_plan(l: &Loaded) -> String {
     s
 }
 
-fn msp_ids(g: &pb_alias::ConfigGroup, section: &str) -> Vec<String> {
+fn msp_ids(g: &pb::ConfigGroup, section: &str) -> Vec<String> {
     g.groups.get(section).map(|s| s.groups.keys().cloned().collect()).unwrap_or_default()
 }
 
@@ -390,7 +390,7 @@ pub fn build(plan: &Plan, store_dir: &Path, dir: &Path) -> Result<Artifacts, Err
 
     let mut refused = vec![];
     // 1.4: the system channel first (channels are created from its configuration).
-    let mut system_config: Option<pb_alias::ConfigGroup> = None;
+    let mut system_config: Option<pb::ConfigGroup> = None;
     for p in &profiles {
         let mut r = encode::Reader::default();
         let target = encode::channel_group(&mut r, p)?;
@@ -400,7 +400,7 @@ pub fn build(plan: &Plan, store_dir: &Path, dir: &Path) -> Result<Artifacts, Err
             // A channel born from a genesis block: every 2.5/3.1 channel, 1.4's system channel.
             let name = format!("{ch}.block");
             let existed = loaded.contains_key(&ch);
-            let block = a.pinned(dir, &name, || Ok(pb_alias::bytes(&encode::genesis_block(v, &ch, target.clone(), encode::timestamp(&r.certs)))))?;
+            let block = a.pinned(dir, &name, || Ok(pb::bytes(&encode::genesis_block(v, &ch, target.clone(), encode::timestamp(&r.certs)))))?;
             a.pinned(dir, &format!("{ch}.json"), || Ok(render::pretty(&render::config(&state::block_config(&block)?.0)?).into_bytes()))?;
             let mut l = match loaded.remove(&ch) {
                 Some(l) => l,
@@ -410,12 +410,7 @@ pub fn build(plan: &Plan, store_dir: &Path, dir: &Path) -> Result<Artifacts, Err
                 a.created.push(ch.clone());
             } else {
                 let evo = Evolution { admins: admins()?, ..evo };
-                if let Err(e) = evo.run(&mut l, &target, &mut a, v) {
-                    match e {
-                        Error::Refused(r) => refused.extend(r),
-                        other => return Err(other),
-                    }
-                }
+                collect(evo.run(&mut l, &target, &mut a, v), &mut refused)?;
             }
             a.record(dir, &l)?;
             if ch == SYSTEM_CHANNEL && v == FabricVersion::V1_4 {
@@ -443,8 +438,8 @@ pub fn build(plan: &Plan, store_dir: &Path, dir: &Path) -> Result<Artifacts, Err
                     let system = system_config.as_ref().ok_or_else(|| "internal: no system channel before the channels".to_string())?;
                     let created = encode::created_channel(system, &sign::parse(&tx)?.update)?;
                     let base_name = format!("{STATE_DIR}/{ch}.created.pb");
-                    let bytes = a.pinned(dir, &base_name, || Ok(pb_alias::bytes(&created)))?;
-                    let created = pb_alias::Config::decode(bytes.as_slice()).map_err(|e| format!("{base_name}: {e}"))?;
+                    let bytes = a.pinned(dir, &base_name, || Ok(pb::bytes(&created)))?;
+                    let created = pb::Config::decode(bytes.as_slice()).map_err(|e| format!("{base_name}: {e}"))?;
                     Loaded::from_config(&ch, BaseKind::Created, &base_name, created, None)?
                 }
             };
@@ -458,12 +453,7 @@ pub fn build(plan: &Plan, store_dir: &Path, dir: &Path) -> Result<Artifacts, Err
                 want.groups.insert("Application".into(), app.clone());
             }
             let evo = Evolution { admins: admins()?, ..evo };
-            if let Err(e) = evo.run(&mut l, &want, &mut a, v) {
-                match e {
-                    Error::Refused(r) => refused.extend(r),
-                    other => return Err(other),
-                }
-            }
+            collect(evo.run(&mut l, &want, &mut a, v), &mut refused)?;
             a.record(dir, &l)?;
             let chp = plan.channels.iter().find(|c| c.name == ch).expect("profile of a channel");
             attach_channel(&mut a, plan, chp, &l, &tx_name);
@@ -485,6 +475,17 @@ pub fn build(plan: &Plan, store_dir: &Path, dir: &Path) -> Result<Artifacts, Err
         }
     }
     Ok(a)
+}
+
+/// Keeps refusals to report them all at the end; passes other errors on.
+fn collect(r: Result<(), Error>, into: &mut Vec<(String, evolve::Refusal)>) -> Result<(), Error> {
+    match r {
+        Err(Error::Refused(list)) => {
+            into.extend(list);
+            Ok(())
+        }
+        other => other,
+    }
 }
 
 /// The first orderer org of the plan that is in the recorded configuration (the system

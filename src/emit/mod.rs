@@ -340,7 +340,9 @@ pub fn release_estimate(chart: &Path, crypto_values: &str, nodes: usize, orgs: u
     for p in store::files(chart) {
         let is_own = !p.starts_with(&subcharts);
         let is_artifact = p.parent().is_some_and(|d| d.ends_with(values::CHART_CHANNEL_DIR));
-        if !(is_own || is_artifact) {
+        // The Jobs' scripts: in every org's <org>-channel-scripts ConfigMap, as text.
+        let is_script = p.parent().is_some_and(|d| d.ends_with("files/scripts"));
+        if !(is_own || is_artifact || is_script) {
             continue;
         }
         let Ok(b) = std::fs::read(&p) else { continue };
@@ -350,6 +352,9 @@ pub fn release_estimate(chart: &Path, crypto_values: &str, nodes: usize, orgs: u
         }
         if is_artifact {
             rendered.extend_from_slice(text.as_bytes());
+        }
+        if is_script {
+            rendered.extend_from_slice(&b);
         }
     }
     let crypto = gz(crypto_values.as_bytes());

@@ -107,3 +107,13 @@ pub fn validate(manifests: &str, k8s: &str) {
     );
 }
 
+
+/// `node scripts/decode/decode.js ARGS`: the independent decoder's JSON (official Fabric
+/// protobuf bindings, installed by scripts/install-tools.sh). Fails, never skips, without it.
+pub fn decode(args: &[&str]) -> serde_json::Value {
+    let modules = repo().join(".tools/decode/node_modules");
+    assert!(modules.exists(), "{} is missing: run scripts/install-tools.sh (scripts/test.sh does)", modules.display());
+    let (ok, out, err) = run(std::process::Command::new("node").arg(repo().join("scripts/decode/decode.js")).args(args));
+    assert!(ok, "decode.js {args:?} failed: {err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("decode.js {args:?} printed no JSON ({e}): {out}"))
+}

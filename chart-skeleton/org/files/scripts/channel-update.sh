@@ -24,37 +24,15 @@
 #   - a sequence below the base: the channel is still being set up; retried;
 #   - anything else: the channel was changed outside fabchart (drift): stop, exit 3.
 #
-# Environment: CHANNELS (the update plans and envelopes), SCRIPTS (configversions.awk),
+# Environment: CHANNELS (the update plans and envelopes), SCRIPTS (retry.sh, configversions.awk),
 # ORDERERS ("host:port ..."), ORDERER_CA (PEM bundle for the orderers' TLS), ATTEMPTS,
 # WORK (scratch folder), and the peer CLI's identity (CORE_PEER_LOCALMSPID,
 # CORE_PEER_MSPCONFIGPATH, ...). Needs: peer, od, awk, sort, sha256sum, sed.
 set -euf
 
-: "${CHANNELS:?}" "${SCRIPTS:?}" "${ORDERERS:?}" "${ORDERER_CA:?}" "${ATTEMPTS:=30}" "${WORK:=/tmp}"
+: "${CHANNELS:?}" "${SCRIPTS:=$(dirname "$0")}" "${ORDERERS:?}" "${ORDERER_CA:?}" "${ATTEMPTS:=30}" "${WORK:=/tmp}"
 
-# retry CMD...: run CMD until it succeeds, at most $ATTEMPTS times, sleeping 2s, 4s, ...
-# up to 30s between tries. Exit statuses 3 (drift) and 10 (one more round) are final
-# answers, passed on without a retry.
-retry() {
-  try=1
-  delay=2
-  while :; do
-    rc=0
-    "$@" || rc=$?
-    case "$rc" in
-      0 | 3 | 10) return "$rc" ;;
-    esac
-    if [ "$try" -ge "$ATTEMPTS" ]; then
-      echo "FAILED after $try attempts: $*"
-      return 1
-    fi
-    echo "  attempt $try/$ATTEMPTS failed; retrying in ${delay}s"
-    sleep "$delay"
-    try=$((try + 1))
-    delay=$((delay * 2))
-    if [ "$delay" -gt 30 ]; then delay=30; fi
-  done
-}
+. "$SCRIPTS/retry.sh"
 
 # live CHANNEL: fetches the channel's latest config block from the first orderer that
 # answers and writes "SEQUENCE DIGEST" to $WORK/CHANNEL.live.

@@ -7,25 +7,12 @@
 # re-run: GET 200 means already a member; POST 405 means the channel exists there.
 #
 # Environment: CA, CERT, KEY (the org Admin's TLS CA, client certificate and key: the
-# admin endpoint requires mutual TLS), ATTEMPTS, WORK. Needs: curl, sh.
+# admin endpoint requires mutual TLS), ATTEMPTS, WORK, SCRIPTS (retry.sh; default: this
+# script's folder). Needs: curl, sh.
 set -euf
-: "${CA:?}" "${CERT:?}" "${KEY:?}" "${ATTEMPTS:=30}" "${WORK:=/tmp}"
+: "${CA:?}" "${CERT:?}" "${KEY:?}" "${ATTEMPTS:=30}" "${WORK:=/tmp}" "${SCRIPTS:=$(dirname "$0")}"
 
-retry() {
-  try=1
-  delay=2
-  until "$@"; do
-    if [ "$try" -ge "$ATTEMPTS" ]; then
-      echo "FAILED after $try attempts: $*"
-      return 1
-    fi
-    echo "  attempt $try/$ATTEMPTS failed; retrying in ${delay}s"
-    sleep "$delay"
-    try=$((try + 1))
-    delay=$((delay * 2))
-    if [ "$delay" -gt 30 ]; then delay=30; fi
-  done
-}
+. "$SCRIPTS/retry.sh"
 
 # osn CURL_ARGS...: one admin API call; prints the HTTP status (000: no answer), the body
 # goes to $WORK/osn.out.
