@@ -30,7 +30,7 @@
 # CORE_PEER_MSPCONFIGPATH, ...). Needs: peer, od, awk, sort, sha256sum, sed.
 set -euf
 
-: "${CHANNELS:?}" "${SCRIPTS:=$(dirname "$0")}" "${ORDERERS:?}" "${ORDERER_CA:?}" "${ATTEMPTS:=30}" "${WORK:=/tmp}"
+: "${CHANNELS:?}" "${SCRIPTS:=${0%/*}}" "${ORDERERS:?}" "${ORDERER_CA:?}" "${ATTEMPTS:=30}" "${WORK:=/tmp}"
 
 . "$SCRIPTS/retry.sh"
 

@@ -10,7 +10,7 @@
 # admin endpoint requires mutual TLS), ATTEMPTS, WORK, SCRIPTS (retry.sh; default: this
 # script's folder). Needs: curl, sh.
 set -euf
-: "${CA:?}" "${CERT:?}" "${KEY:?}" "${ATTEMPTS:=30}" "${WORK:=/tmp}" "${SCRIPTS:=$(dirname "$0")}"
+: "${CA:?}" "${CERT:?}" "${KEY:?}" "${ATTEMPTS:=30}" "${WORK:=/tmp}" "${SCRIPTS:=${0%/*}}"
 
 . "$SCRIPTS/retry.sh"
 
