@@ -121,7 +121,7 @@ pub fn build(c: &mut Compiled, opts: &BuildOptions) -> Result<Built, BuildError>
     };
 
     let mut changes = plan_changes;
-    let from_updates = channels.updates.iter().map(|u| version::channel_change(&u.channel, &u.change)).collect();
+    let from_updates = channels.updates.iter().filter(|u| !u.bootstrap).map(|u| version::channel_change(&u.channel, &u.change)).collect();
     version::merge(&mut changes, from_updates);
     let versioned = version::settle(&plan, recorded.as_ref(), changes, opts.bump)?;
     channels.finish(&versioned.plan.network.chart.version)?;

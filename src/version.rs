@@ -199,7 +199,8 @@ fn channel_changes(old: &Value, a: &Value, new: &Value, b: &Value) -> Vec<crate:
     if cap(old) != cap(new) {
         out.push(C::Capabilities(cap(old).into(), cap(new).into()));
     }
-    if a.get("batch") != b.get("batch") {
+    // (Plans recorded before these settings existed lack them: nothing to compare.)
+    if a.get("batch").is_some() && b.get("batch").is_some() && a.get("batch") != b.get("batch") {
         out.push(C::Batch);
     }
     let options = |plan: &Value| -> Value {
@@ -209,7 +210,7 @@ fn channel_changes(old: &Value, a: &Value, new: &Value, b: &Value) -> Vec<crate:
             _ => Value::Null,
         }
     };
-    if consensus(old) == consensus(new) && options(old) != options(new) {
+    if consensus(old) == consensus(new) && !options(old).is_null() && !options(new).is_null() && options(old) != options(new) {
         out.push(C::ConsensusOptions);
     }
     out

@@ -8,7 +8,7 @@
 //! - decode.js applies the updates in order to the genesis configuration with its own
 //!   implementation of the orderer's rules (read set at current versions, written elements
 //!   at current+1 or new at 0) and lands exactly on the configuration fabchart records
-//!   (state/<channel>.config.json);
+//!   (state/<channel>_config.json);
 //! - every signature verifies with openssl over the bytes Fabric signs (signature header ‖
 //!   config update; the envelope's own over its payload), and the signers satisfy every
 //!   policy the update's delta needs, judged by the configuration before it;
@@ -177,7 +177,7 @@ fn evolve(case: &str, example_name: &str, v2: &str, before: &[&[&str]], want: Ex
         let mut args = vec!["--apply".to_string(), base.to_string_lossy().into_owned()];
         args.extend(files.iter().map(|f| artifacts.join(f).to_string_lossy().into_owned()));
         let applied = decode(&args.iter().map(String::as_str).collect::<Vec<_>>());
-        assert_eq!(applied["config"], read_json(&artifacts.join("state").join(format!("{channel}.config.json"))), "{case}: {channel}: applying the updates independently does not give the recorded configuration");
+        assert_eq!(applied["config"], read_json(&artifacts.join("state").join(format!("{channel}_config.json"))), "{case}: {channel}: applying the updates independently does not give the recorded configuration");
         assert_eq!(applied["config"]["sequence"], state["sequence"].as_u64().unwrap().to_string());
         let mut previous = next_config(&base, &[], &artifacts);
         for (i, step) in applied["steps"].as_array().unwrap().iter().enumerate() {
@@ -427,7 +427,7 @@ fn batch_settings_and_consensus_options_change() {
             snapshot: None,
         },
     );
-    let cfg = read_json(&o.out.join("channel-artifacts/state/bilateral.config.json"));
+    let cfg = read_json(&o.out.join("channel-artifacts/state/bilateral_config.json"));
     let orderer = &cfg["channel_group"]["groups"]["Orderer"]["values"];
     assert_eq!(orderer["BatchTimeout"]["value"]["timeout"], "1s", "configtxgen writes Go's duration form");
     assert_eq!(orderer["BatchSize"]["value"]["max_message_count"], 50);
@@ -490,7 +490,7 @@ fn a_bft_consenter_joins_with_a_new_id_and_block_validation() {
             snapshot: None,
         },
     );
-    let cfg = read_json(&o.out.join("channel-artifacts/state/mychannel.config.json"));
+    let cfg = read_json(&o.out.join("channel-artifacts/state/mychannel_config.json"));
     let orderer = &cfg["channel_group"]["groups"]["Orderer"];
     let ids: Vec<u64> = orderer["values"]["Orderers"]["value"]["consenter_mapping"].as_array().unwrap().iter().map(|c| c["id"].as_u64().unwrap()).collect();
     assert_eq!(ids, vec![1, 2, 3, 4, 5]);
@@ -651,7 +651,7 @@ fn channel_import_adopts_a_live_config() {
     assert_eq!(state["base"]["kind"], "import");
     let tx = artifacts.join(state["updates"][0]["file"].as_str().unwrap());
     let applied = decode(&["--apply", block_path.to_str().unwrap(), tx.to_str().unwrap()]);
-    assert_eq!(applied["config"], read_json(&artifacts.join("state/mychannel.config.json")));
+    assert_eq!(applied["config"], read_json(&artifacts.join("state/mychannel_config.json")));
     assert_eq!(applied["config"]["channel_group"]["groups"]["Orderer"]["values"]["BatchTimeout"]["version"], "2");
     assert_eq!(applied["config"]["channel_group"]["groups"]["Orderer"]["values"]["BatchTimeout"]["value"]["timeout"], "2s");
     // The genesis block stays pinned: peers still join with it.
@@ -672,4 +672,29 @@ fn channel_import_adopts_a_live_config() {
     assert!(stderr(&o).contains("pass it with --genesis"), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(&out);
     let _ = std::fs::remove_dir_all(&fresh);
+}
+
+/// An OUT written before fabchart kept records (only the blocks of the channels it
+/// created) is adopted as is: the blocks stay, the records start from them, and a change
+/// becomes an update against them. On 1.4 the creation tx stays and the anchor peers the
+/// earlier version's Jobs set become the first updates (the live channel has them: the Job
+/// finds them applied).
+#[test]
+fn an_out_without_records_adopts_its_blocks() {
+    for (example, channel) in [("raft-2.5", "mychannel"), ("kafka-1.4", "mychannel")] {
+        let out = v1(&format!("adopt-{example}"), example);
+        let artifacts = out.join("channel-artifacts");
+        let _ = std::fs::remove_dir_all(artifacts.join("state"));
+        let _ = std::fs::remove_dir_all(artifacts.join("updates"));
+        let pinned: Vec<(String, Vec<u8>)> = tree(&artifacts).into_iter().filter(|(n, _)| n.ends_with(".block") || n.ends_with(".tx")).collect();
+        let o = fabchart(&["build", &format!("values-examples/{example}.yaml"), "-o", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{example}: {}", stderr(&o));
+        assert!(!stdout(&o).contains("channels: new:"), "{example}: the rebuild made new channels: {}", stdout(&o));
+        for (n, b) in &pinned {
+            assert_eq!(&std::fs::read(artifacts.join(n)).unwrap(), b, "{example}: {n} changed");
+        }
+        let state = read_json(&artifacts.join("state").join(format!("{channel}.json")));
+        assert!(state["base"]["kind"] == "genesis" || state["base"]["kind"] == "created", "{example}: {state}");
+        let _ = std::fs::remove_dir_all(&out);
+    }
 }

@@ -97,6 +97,9 @@ pub struct NewUpdate {
     /// Policies the signatures fabchart could collect do not satisfy (sign them with
     /// `fabchart channel sign`).
     pub unsatisfied: Vec<String>,
+    /// Part of setting the channel up (1.4 anchor peers after creation), not a change to a
+    /// running channel: not a version change of its own.
+    pub bootstrap: bool,
 }
 
 pub struct Artifacts {
@@ -123,7 +126,7 @@ impl Artifacts {
 
     /// Stamps this build's updates with the chart version that introduces them, and adds
     /// every channel's records (`state/<channel>.json`) and expected configuration
-    /// (`state/<channel>.config.json`) to the files to write.
+    /// (`state/<channel>_config.json`) to the files to write.
     pub fn finish(&mut self, chart_version: &str) -> Result<(), String> {
         let records = std::mem::take(&mut self.records);
         for (ch, mut l) in records {
@@ -131,7 +134,7 @@ impl Artifacts {
                 u.chart_version = chart_version.to_string();
             }
             self.put(&format!("{STATE_DIR}/{ch}.json"), l.json().into_bytes(), true);
-            self.put(&format!("{STATE_DIR}/{ch}.config.json"), render::pretty(&render::config(&l.config)?).into_bytes(), true);
+            self.put(&format!("{STATE_DIR}/{ch}_config.json"), render::pretty(&render::config(&l.config)?).into_bytes(), true);
             self.records.insert(ch, l);
         }
         Ok(())
@@ -208,6 +211,8 @@ fn choose<'a>(cfg: &pb::ConfigGroup, policies: &BTreeSet<String>, admins: &'a [s
 /// One channel's records and the updates that bring it to `target`.
 struct Evolution<'a> {
     channel: &'a str,
+    /// The channel's record starts with this build (its updates set it up).
+    bootstrap: bool,
     admins: &'a [sign::Signer],
     /// Certificates the target embeds (the update timestamp is the newest NotBefore of
     /// these and the signers').
@@ -262,7 +267,7 @@ impl Evolution<'_> {
                 chart_version: String::new(),
             };
             l.push(record, applied.config)?;
-            a.updates.push(NewUpdate { channel: self.channel.to_string(), sequence: seq, file, change: step.change, signers: names, unsatisfied });
+            a.updates.push(NewUpdate { channel: self.channel.to_string(), sequence: seq, file, change: step.change, signers: names, unsatisfied, bootstrap: self.bootstrap });
         }
         Ok(())
     }
@@ -395,7 +400,7 @@ pub fn build(plan: &Plan, store_dir: &Path, dir: &Path) -> Result<Artifacts, Err
         let mut r = encode::Reader::default();
         let target = encode::channel_group(&mut r, p)?;
         let ch = p.channel_id.clone();
-        let evo = Evolution { channel: &ch, admins: &[], certs: r.certs.clone() };
+        let evo = Evolution { channel: &ch, bootstrap: false, admins: &[], certs: r.certs.clone() };
         if p.orderer.is_some() {
             // A channel born from a genesis block: every 2.5/3.1 channel, 1.4's system channel.
             let name = format!("{ch}.block");
@@ -427,17 +432,18 @@ pub fn build(plan: &Plan, store_dir: &Path, dir: &Path) -> Result<Artifacts, Err
         } else {
             // 1.4: the creation transaction, and the configuration the orderer makes of it.
             let tx_name = format!("{ch}.tx");
-            let existed = loaded.contains_key(&ch);
             let update = encode::channel_create_update(&mut r, p)?;
             let ts = encode::timestamp(&r.certs);
             let tx = a.pinned(dir, &tx_name, || Ok(encode::update_envelope(&update, Some(ts)).encode_to_vec()))?;
+            let existed = !a.written.contains(&tx_name);
             a.pinned(dir, &format!("{ch}.json"), || Ok(render::pretty(&render::config_update(&update)?).into_bytes()))?;
+            let fresh = !loaded.contains_key(&ch);
             let mut l = match loaded.remove(&ch) {
                 Some(l) => l,
                 None => {
                     let system = system_config.as_ref().ok_or_else(|| "internal: no system channel before the channels".to_string())?;
                     let created = encode::created_channel(system, &sign::parse(&tx)?.update)?;
-                    let base_name = format!("{STATE_DIR}/{ch}.created.pb");
+                    let base_name = format!("{STATE_DIR}/{ch}_created.pb");
                     let bytes = a.pinned(dir, &base_name, || Ok(pb::bytes(&created)))?;
                     let created = pb::Config::decode(bytes.as_slice()).map_err(|e| format!("{base_name}: {e}"))?;
                     Loaded::from_config(&ch, BaseKind::Created, &base_name, created, None)?
@@ -452,7 +458,7 @@ pub fn build(plan: &Plan, store_dir: &Path, dir: &Path) -> Result<Artifacts, Err
             if let Some(app) = target.groups.get("Application") {
                 want.groups.insert("Application".into(), app.clone());
             }
-            let evo = Evolution { admins: admins()?, ..evo };
+            let evo = Evolution { admins: admins()?, bootstrap: fresh, ..evo };
             collect(evo.run(&mut l, &want, &mut a, v), &mut refused)?;
             a.record(dir, &l)?;
             let chp = plan.channels.iter().find(|c| c.name == ch).expect("profile of a channel");
@@ -722,11 +728,11 @@ pub fn import(out_dir: &Path, channel: &str, block_path: &Path, genesis_path: Op
         state::canonical(g);
     }
     let previous = state::load(&dir, channel).ok().flatten();
-    let base_name = format!("{STATE_DIR}/{channel}.import-{}.block", config.sequence);
+    let base_name = format!("{STATE_DIR}/{channel}_import-{}.block", config.sequence);
     let loaded = Loaded::from_config(channel, BaseKind::Import, &base_name, config, genesis.clone())?;
     // Written as one unit: copy OUT/channel-artifacts aside, add the files, swap it in.
     let mut files: Vec<(String, Vec<u8>)> = vec![(base_name.clone(), bytes), (format!("{STATE_DIR}/{channel}.json"), loaded.json().into_bytes())];
-    files.push((format!("{STATE_DIR}/{channel}.config.json"), render::pretty(&render::config(&loaded.config)?).into_bytes()));
+    files.push((format!("{STATE_DIR}/{channel}_config.json"), render::pretty(&render::config(&loaded.config)?).into_bytes()));
     if have.is_none()
         && let Some(g) = genesis
     {

@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use super::proto as pb;
 use super::{evolve, update};
 
-/// The folder under OUT/channel-artifacts holding the records.
+/// The folder under OUT/channel-artifacts holding the records: `<channel>.json`, and
+/// `<channel>_config.json` (the expected live configuration), `<channel>_created.pb` (1.4),
+/// `<channel>_import-<sequence>.block` (imports). Channel names never hold `_`.
 pub const STATE_DIR: &str = "state";
 /// The folder under OUT/channel-artifacts holding the update envelopes and their JSON.
 pub const UPDATES_DIR: &str = "updates";
@@ -264,7 +266,9 @@ pub fn recorded(artifacts: &Path) -> BTreeMap<String, PathBuf> {
     let mut out = BTreeMap::new();
     for e in std::fs::read_dir(artifacts.join(STATE_DIR)).into_iter().flatten().flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        if let Some(ch) = name.strip_suffix(".json").filter(|n| !n.contains(".config")) {
+        // Records are `<channel>.json`; the other files of the folder carry `_` (never in
+        // a channel name) before their suffix.
+        if let Some(ch) = name.strip_suffix(".json").filter(|n| !n.contains('_')) {
             out.insert(ch.to_string(), e.path());
         }
     }
