@@ -16,6 +16,7 @@ pub mod package;
 pub mod plan;
 pub mod report;
 pub mod topology;
+pub mod uptodate;
 pub mod validate;
 pub mod version;
 
@@ -82,6 +83,13 @@ pub struct Built {
     pub emitted: emit::Emitted,
 }
 
+/// What a build did.
+pub enum Outcome {
+    Built(Box<Built>),
+    /// OUT already holds what this build would write (`uptodate`): nothing was written.
+    Unchanged,
+}
+
 pub enum BuildError {
     /// The topology asks for something the running network cannot get: located errors
     /// were added to the `Compiled`'s diagnostics.
@@ -96,15 +104,19 @@ impl From<String> for BuildError {
 }
 
 /// The whole pipeline on a compiled topology (`c.plan` must be there): crypto → channels →
-/// versions → emit → records. Nothing of OUT's network state is replaced before every
+/// versions → emit → records; or nothing, when OUT already holds its result (`uptodate`). Nothing of OUT's network state is replaced before every
 /// stage has succeeded: the crypto store only gains units, and the channel artifacts,
 /// chart and records are swapped in at the end.
-pub fn build(c: &mut Compiled, opts: &BuildOptions) -> Result<Built, BuildError> {
+pub fn build(c: &mut Compiled, opts: &BuildOptions) -> Result<Outcome, BuildError> {
     let plan = c.plan.clone().ok_or_else(|| "the topology has errors".to_string())?;
+    let crypto_dir = opts.crypto_dir.clone().unwrap_or_else(|| opts.out.join("crypto-config"));
+    let fingerprint = uptodate::Inputs { plan: &plan, out: &opts.out, crypto_dir: &crypto_dir, prune: opts.prune, bump: opts.bump };
+    if uptodate::up_to_date(&fingerprint) {
+        return Ok(Outcome::Unchanged);
+    }
     let recorded = version::recorded(&opts.out)?;
     let plan_changes = version::plan_changes(&plan, recorded.as_ref())?;
 
-    let crypto_dir = opts.crypto_dir.clone().unwrap_or_else(|| opts.out.join("crypto-config"));
     let copts = crypto::Options { dir: crypto_dir.clone(), prune: opts.prune, progress: opts.progress };
     let crypto = crypto::build(&plan, &copts, time::OffsetDateTime::now_utc())?;
 
@@ -132,7 +144,8 @@ pub fn build(c: &mut Compiled, opts: &BuildOptions) -> Result<Built, BuildError>
     let changelog = version::changelog(&previous_changelog, &versioned, &channels.updates);
     crypto::store::replace(&emitted.chart_dir.join("CHANGELOG.md"), changelog.as_bytes(), 0o644)?;
     version::write_record(&opts.out, &versioned.plan)?;
-    Ok(Built { versioned, crypto_dir, crypto, channels, emitted })
+    uptodate::record(&fingerprint)?;
+    Ok(Outcome::Built(Box::new(Built { versioned, crypto_dir, crypto, channels, emitted })))
 }
 
 /// Where in the topology a refused channel change comes from.

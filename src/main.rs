@@ -359,7 +359,14 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
             let built = fabchart::build(&mut c, &opts);
             err(&c.render());
             let b = match built {
-                Ok(b) => b,
+                Ok(fabchart::Outcome::Built(b)) => b,
+                Ok(fabchart::Outcome::Unchanged) => {
+                    out(&format!(
+                        "unchanged: {} already holds this build (same topology, crypto store, channel records, chart and fabchart): nothing written\n",
+                        out_dir.display()
+                    ));
+                    return Ok(ExitCode::SUCCESS);
+                }
                 Err(fabchart::BuildError::Refused) => {
                     err(&format!("error: {}; the crypto store may have gained new identities, but no channel artifact, chart or record was written\n", summary(&c)));
                     return Ok(ExitCode::from(1));

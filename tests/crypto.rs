@@ -304,6 +304,13 @@ fn rebuild_is_byte_identical_and_extension_only_adds() {
     assert!(first.contains("created 4 orgs, 8 nodes, 7 users"), "{first}");
     let store = out.join("crypto-config");
     let before = hashes(&store);
+    // Nothing new: the build sees it and writes nothing.
+    let again = build("values-examples/raft-2.5.yaml", &out, &[]);
+    assert!(again.starts_with("unchanged: "), "{again}");
+    assert_eq!(before, hashes(&store), "a rebuild changed the store");
+    // Forced through the whole pipeline (the fingerprint record deleted): the crypto stage
+    // reuses every identity and changes nothing either.
+    std::fs::remove_file(out.join("fabchart-build.json")).unwrap();
     let again = build("values-examples/raft-2.5.yaml", &out, &[]);
     assert!(again.contains("created 0 orgs, 0 nodes, 0 users (0 key pairs); reused 15"), "{again}");
     assert_eq!(before, hashes(&store), "a rebuild changed the store");

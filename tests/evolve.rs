@@ -698,3 +698,64 @@ fn an_out_without_records_adopts_its_blocks() {
         let _ = std::fs::remove_dir_all(&out);
     }
 }
+
+/// A rebuild with nothing new writes nothing (every mtime stays) and says so; the tree is
+/// byte for byte what a full build of the same inputs writes. Any change to an input (a
+/// renewed certificate, a deleted chart file, an edited topology) runs the whole pipeline.
+#[test]
+fn an_unchanged_rebuild_writes_nothing_and_equals_a_full_build() {
+    use std::os::unix::fs::MetadataExt;
+    let out = v1("unchanged", "raft-2.5");
+    let stamp = |dir: &Path| -> BTreeMap<String, (i64, i64, u64)> {
+        let mut m = BTreeMap::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let md = e.metadata().unwrap();
+                if md.is_dir() {
+                    stack.push(e.path());
+                }
+                m.insert(e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned(), (md.mtime(), md.mtime_nsec(), md.ino()));
+            }
+        }
+        m
+    };
+    let before = stamp(&out);
+    let o = fabchart(&["build", "values-examples/raft-2.5.yaml", "-o", out.to_str().unwrap()]);
+    assert!(o.status.success() && stdout(&o).starts_with("unchanged: "), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(stamp(&out), before, "an unchanged rebuild touched OUT");
+
+    // The same inputs built in full elsewhere (the store copied: keys are the inputs) give
+    // the same bytes: chart, secrets, channel artifacts, records.
+    let full = tmp("unchanged-full");
+    copy_dir(&out.join("crypto-config"), &full.join("crypto-config"));
+    let o = fabchart(&["build", "values-examples/raft-2.5.yaml", "-o", full.to_str().unwrap()]);
+    assert!(o.status.success() && !stdout(&o).starts_with("unchanged"), "{}", stderr(&o));
+    let (a, b) = (tree(&out), tree(&full));
+    let keys = |t: &BTreeMap<String, Vec<u8>>| t.keys().filter(|k| k.as_str() != "fabchart-build.json").cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&a), keys(&b), "a full build writes other files");
+    for (k, v) in &a {
+        if k != "fabchart-build.json" {
+            assert_eq!(Some(v), b.get(k), "{k} differs from a full build's");
+        }
+    }
+
+    // Inputs that change: each runs the pipeline again.
+    let chart_file = out.join("demo-network/charts/org1/values.yaml");
+    std::fs::remove_file(&chart_file).unwrap();
+    let o = fabchart(&["build", "values-examples/raft-2.5.yaml", "-o", out.to_str().unwrap()]);
+    assert!(o.status.success() && !stdout(&o).starts_with("unchanged"), "a deleted chart file went unnoticed");
+    assert!(chart_file.exists(), "the deleted chart file was not written again");
+    let o = fabchart(&["renew", "values-examples/raft-2.5.yaml", "-o", out.to_str().unwrap(), "--cert", "peer0.org1/tls"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = fabchart(&["build", "values-examples/raft-2.5.yaml", "-o", out.to_str().unwrap()]);
+    assert!(o.status.success() && !stdout(&o).starts_with("unchanged"), "a renewed certificate went unnoticed");
+    // A certificate added to an org's MSP folder (the channel stage lists it) counts too:
+    // here a second root, which the channel gets as an MSP update.
+    let msp = out.join("crypto-config/peerOrganizations/org2/msp");
+    std::fs::copy(msp.join("tlscacerts/tlsca.org2-cert.pem"), msp.join("cacerts/zz-extra-root.pem")).unwrap();
+    let o = fabchart(&["build", "values-examples/raft-2.5.yaml", "-o", out.to_str().unwrap(), "--bump", "auto"]);
+    assert!(o.status.success() && stdout(&o).contains("update: mychannel sequence 1: MSP of org Org2MSP changed"), "an added MSP certificate went unnoticed: {}{}", stdout(&o), stderr(&o));
+    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_dir_all(&full);
+}

@@ -40,6 +40,28 @@ pub struct Emitted {
     pub artifacts: Vec<String>,
 }
 
+/// SHA-256 of the embedded chart skeleton (every path and content), computed once.
+pub fn skeleton_digest() -> [u8; 32] {
+    static DIGEST: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+    *DIGEST.get_or_init(|| {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        let mut stack = vec![&SKELETON];
+        let mut files = vec![];
+        while let Some(d) = stack.pop() {
+            files.extend(d.files());
+            stack.extend(d.dirs());
+        }
+        files.sort_by_key(|f| f.path());
+        for f in files {
+            h.update(f.path().to_string_lossy().as_bytes());
+            h.update([0]);
+            h.update(f.contents());
+        }
+        h.finalize().into()
+    })
+}
+
 fn tera(name: &str, ctx: &tera::Context) -> Result<String, String> {
     let f = SKELETON.get_file(format!("tera/{name}")).ok_or_else(|| format!("chart-skeleton/tera/{name} is not embedded"))?;
     let text = f.contents_utf8().ok_or("a Tera template is not UTF-8")?;
@@ -163,20 +185,32 @@ pub fn emit(plan: &Plan, store_dir: &Path, out: &Path, artifacts: &crate::channe
     // One subchart per org.
     let tls_cas = values::tls_cas(plan, store_dir)?;
     let mut org_crypto = BTreeMap::new();
-    for (o, oc) in plan.orgs.iter().zip(&orgs) {
-        let dir = staging.join("charts").join(&o.slug);
-        mkdir(&dir)?;
-        copy_skeleton("org", &dir)?;
-        let mut c = ctx.clone();
-        c.insert("org", oc);
-        c.insert("description", &format!("{} ({}) of the Hyperledger Fabric network {}", o.name, o.msp_id, plan.network.name));
-        store::write_new(&dir.join("Chart.yaml"), tera("org-Chart.yaml", &c)?.as_bytes(), 0o644)?;
-        store::write_new(&dir.join("README.md"), tera("org-README.md", &c)?.as_bytes(), 0o644)?;
-        let oc_channels = artifacts.orgs.get(&o.slug).cloned().unwrap_or_default();
-        let v = values::org_values(plan, o, &tls_cas, &oc_channels);
-        write_org_artifacts(artifacts, &oc_channels, &dir.join(values::CHART_CHANNEL_DIR))?;
-        store::write_new(&dir.join("values.yaml"), yaml(VALUES_HEADER, &v)?.as_bytes(), 0o644)?;
-        org_crypto.insert(o.slug.clone(), values::org_crypto(store_dir, o)?);
+    // One subchart per org, in parallel (each writes only its own folder).
+    let made: Vec<Result<(String, values::OrgCrypto), String>> = {
+        use rayon::prelude::*;
+        plan.orgs
+            .par_iter()
+            .zip(orgs.par_iter())
+            .map(|(o, oc)| {
+                let dir = staging.join("charts").join(&o.slug);
+                mkdir(&dir)?;
+                copy_skeleton("org", &dir)?;
+                let mut c = ctx.clone();
+                c.insert("org", oc);
+                c.insert("description", &format!("{} ({}) of the Hyperledger Fabric network {}", o.name, o.msp_id, plan.network.name));
+                store::write_new(&dir.join("Chart.yaml"), tera("org-Chart.yaml", &c)?.as_bytes(), 0o644)?;
+                store::write_new(&dir.join("README.md"), tera("org-README.md", &c)?.as_bytes(), 0o644)?;
+                let oc_channels = artifacts.orgs.get(&o.slug).cloned().unwrap_or_default();
+                let v = values::org_values(plan, o, &tls_cas, &oc_channels);
+                write_org_artifacts(artifacts, &oc_channels, &dir.join(values::CHART_CHANNEL_DIR))?;
+                store::write_new(&dir.join("values.yaml"), yaml(VALUES_HEADER, &v)?.as_bytes(), 0o644)?;
+                Ok((o.slug.clone(), values::org_crypto(store_dir, o)?))
+            })
+            .collect()
+    };
+    for m in made {
+        let (slug, c) = m?;
+        org_crypto.insert(slug, c);
     }
 
     // Nothing secret may be under the chart.
@@ -209,16 +243,17 @@ pub fn emit(plan: &Plan, store_dir: &Path, out: &Path, artifacts: &crate::channe
     store::replace(&p, umbrella_text.as_bytes(), 0o600)?;
     secrets.push(p);
 
-    // Estimates of the release sizes (see `release_estimate`).
+    // Estimates of the release sizes (see `release_estimate`): each org's parts are
+    // compressed once, in parallel, and serve both its own release and the umbrella's.
     let nodes_of = |o: &OrgPlan| o.nodes.len() + plan.kafka.as_ref().filter(|_| plan.orgs.iter().find(|x| x.kind == OrgKind::Orderer).is_some_and(|x| x.name == o.name)).map_or(0, |k| k.brokers.len() + k.zookeepers.len());
     let all_nodes: usize = plan.orgs.iter().map(nodes_of).sum();
-    let umbrella_release = release_estimate(&staging, &umbrella_text, all_nodes, plan.orgs.len());
-    let org_releases = plan
-        .orgs
-        .iter()
-        .zip(&org_sizes)
-        .map(|(o, (slug, text))| (slug.clone(), release_estimate(&staging.join("charts").join(slug), text, nodes_of(o), 1)))
-        .collect();
+    let per_org: Vec<(String, Parts, usize)> = {
+        use rayon::prelude::*;
+        org_sizes.par_iter().map(|(slug, text)| (slug.clone(), parts(&staging.join("charts").join(slug)), gz(text.as_bytes()))).collect()
+    };
+    let org_releases = plan.orgs.iter().zip(&per_org).map(|(o, (slug, p, crypto))| (slug.clone(), estimate(p.own, p.rendered, *crypto, nodes_of(o), 1))).collect();
+    let top = parts(&staging);
+    let umbrella_release = estimate(top.own, top.rendered + per_org.iter().map(|(_, p, _)| p.rendered).sum::<usize>(), per_org.iter().map(|(_, _, c)| c).sum(), all_nodes, plan.orgs.len());
 
     // Channel artifacts beside the chart: what OUT has (the channels' state: pinned blocks,
     // updates, records) plus what this build writes, swapped in whole.
@@ -318,38 +353,40 @@ pub fn find_private_key(dir: &Path) -> Option<PathBuf> {
     store::files(dir).into_iter().find(|p| std::fs::read(p).is_ok_and(|b| crate::package::holds_private_key(&b)))
 }
 
-/// Estimates the size of the Secret in which Helm stores a release: base64(gzip(JSON)).
-/// Helm stores the top chart's own files (base64, not its subcharts), the values and the
-/// rendered manifest. The crypto values appear twice (as values, and base64-encoded in
-/// Secrets and ConfigMaps); the rest of the manifest grows with nodes and orgs. The
-/// per-node and per-org costs were fitted against `helm install --dry-run=client -o json |
-/// gzip -9 | base64` (Helm 4.1.4) on the examples; tests/chart.rs holds the estimate
-/// within 40% of Helm's figure.
-pub fn release_estimate(chart: &Path, crypto_values: &str, nodes: usize, orgs: usize) -> usize {
+/// The compressed size of `data`, as deflate level 9 would make it. Level 1 runs 3 to 4
+/// times faster; on fabchart's data (PEM crypto values, base64 blocks) it is 14% to 19%
+/// larger than level 9 (measured on large.yaml's secrets and channel artifacts), hence the
+/// factor. Helm compresses its release at the default level, between the two.
+fn gz(data: &[u8]) -> usize {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let _ = e.write_all(data);
+    e.finish().map(|v| v.len()).unwrap_or(0) * 86 / 100
+}
+
+/// One chart directory's share of a release, compressed: its own files (base64; Helm
+/// stores the top chart's files, not its subcharts'), and what its templates render from
+/// its files (channel artifacts base64 in ConfigMaps' binaryData, the Jobs' scripts as
+/// text). Subcharts are not included.
+#[derive(Debug, Clone, Copy, Default)]
+struct Parts {
+    own: usize,
+    rendered: usize,
+}
+
+fn parts(chart: &Path) -> Parts {
     use base64ct::{Base64, Encoding};
-    let gz = |data: &[u8]| {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        let _ = e.write_all(data);
-        e.finish().map(|v| v.len()).unwrap_or(0)
-    };
-    // The top chart's own files; channel artifacts (anywhere in the tree) also appear in
-    // the manifest, base64 in ConfigMaps' binaryData, once per org chart that carries them.
     let mut own: Vec<u8> = Vec::new();
     let mut rendered: Vec<u8> = Vec::new();
     let subcharts = chart.join("charts");
     for p in store::files(chart) {
-        let is_own = !p.starts_with(&subcharts);
-        let is_artifact = p.parent().is_some_and(|d| d.ends_with(values::CHART_CHANNEL_DIR));
-        // The Jobs' scripts: in every org's <org>-channel-scripts ConfigMap, as text.
-        let is_script = p.parent().is_some_and(|d| d.ends_with("files/scripts"));
-        if !(is_own || is_artifact || is_script) {
+        if p.starts_with(&subcharts) {
             continue;
         }
+        let is_artifact = p.parent().is_some_and(|d| d.ends_with(values::CHART_CHANNEL_DIR));
+        let is_script = p.parent().is_some_and(|d| d.ends_with("files/scripts"));
         let Ok(b) = std::fs::read(&p) else { continue };
         let text = Base64::encode_string(&b);
-        if is_own {
-            own.extend_from_slice(text.as_bytes());
-        }
+        own.extend_from_slice(text.as_bytes());
         if is_artifact {
             rendered.extend_from_slice(text.as_bytes());
         }
@@ -357,6 +394,27 @@ pub fn release_estimate(chart: &Path, crypto_values: &str, nodes: usize, orgs: u
             rendered.extend_from_slice(&b);
         }
     }
-    let crypto = gz(crypto_values.as_bytes());
-    (gz(&own) * 4 / 3) + (gz(&rendered) * 4 / 3) + crypto * 8 / 3 + nodes * 450 + orgs * 6000
+    Parts { own: gz(&own), rendered: gz(&rendered) }
+}
+
+/// The release estimate from compressed parts: the top chart's own files and every chart's
+/// rendered files (base64 in the Secret), the crypto values twice (as values, and base64 in
+/// Secrets and ConfigMaps), and a cost per node and per org for the rest of the manifest.
+fn estimate(top_own: usize, rendered: usize, crypto: usize, nodes: usize, orgs: usize) -> usize {
+    top_own * 4 / 3 + rendered * 4 / 3 + crypto * 8 / 3 + nodes * 450 + orgs * 6000
+}
+
+/// Estimates the size of the Secret in which Helm stores a release of `chart` (the umbrella
+/// or one org subchart): base64(gzip(JSON)). Helm stores the top chart's own files, the
+/// values and the rendered manifest; channel artifacts and scripts appear once per chart
+/// that renders them. The per-node and per-org costs were fitted against `helm install
+/// --dry-run=client -o json | gzip -9 | base64` (Helm 4.1.4) on the examples;
+/// tests/chart.rs holds the estimate within 40% of Helm's figure. Subcharts are measured
+/// in parallel.
+pub fn release_estimate(chart: &Path, crypto_values: &str, nodes: usize, orgs: usize) -> usize {
+    use rayon::prelude::*;
+    let top = parts(chart);
+    let subs: Vec<PathBuf> = std::fs::read_dir(chart.join("charts")).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    let sub_rendered: usize = subs.par_iter().map(|p| parts(p).rendered).sum();
+    estimate(top.own, top.rendered + sub_rendered, gz(crypto_values.as_bytes()), nodes, orgs)
 }
