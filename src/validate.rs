@@ -139,7 +139,7 @@ fn resources(r: &Resources, path: &str, d: &mut Diagnostics) {
                 && tag.v.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
             if !ok {
                 d.error(Some(tag.span), format!("{path}.Images.{}.Tag `{}` is not an image tag", comp.key(), tag.v))
-                    .add_help("a tag is letters, digits, `.`, `_` and `-`, e.g. \"2.5.10\" (quote it so YAML keeps it a string)");
+                    .add_help("a tag is letters, digits, `.`, `_` and `-`, e.g. \"2.5.16\" (quote it so YAML keeps it a string)");
             }
         }
     }

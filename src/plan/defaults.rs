@@ -19,9 +19,15 @@ pub const COUNTRY: &str = "US";
 pub const PROVINCE: &str = "California";
 pub const LOCALITY: &str = "San Francisco";
 
-/// Default image of a component for a Fabric version. Registries per Fabric's
-/// install-fabric.sh: docker.io up to 2.5.10 and fabric-ca 1.5.14, ghcr.io afterwards.
-/// Fabric 3.x publishes no fabric-tools image: the CLI pod uses 2.5's tools.
+/// Default image of a component for a Fabric version: the newest patch releases (Fabric
+/// 2.5.16 and 3.1.5, Fabric CA 1.5.22, as of late 2026), from the registry Fabric's own
+/// scripts/install-fabric.sh pulls each from (`dockerFabricRegistry`,
+/// `dockerCARegistry`): docker.io up to Fabric 2.5.10 and CA 1.5.14, ghcr.io after. CouchDB
+/// as fabric-samples' test-network uses it (`couchdb:3.4.2`).
+///
+/// Fabric 3.x publishes no fabric-tools image (deprecated since 2.2, last built for 2.5):
+/// the 3.1 CLI pod runs the 3.1 peer image, which carries the `peer` CLI of the network's
+/// own version (Ed25519 identities and V3_0 channels need 3.x's MSP), as the channel Jobs do.
 pub fn image(version: FabricVersion, c: Component) -> Image {
     use Component::*;
     use FabricVersion::*;
@@ -31,13 +37,12 @@ pub fn image(version: FabricVersion, c: Component) -> Image {
         (V1_4, Tools) => ("hyperledger/fabric-tools", "1.4.12"),
         (V1_4, CA) => ("hyperledger/fabric-ca", "1.4.9"),
         (V1_4, CouchDB) => ("hyperledger/fabric-couchdb", "0.4.22"),
-        (V2_5, Peer) => ("hyperledger/fabric-peer", "2.5.10"),
-        (V2_5, Orderer) => ("hyperledger/fabric-orderer", "2.5.10"),
-        (V2_5 | V3_1, Tools) => ("hyperledger/fabric-tools", "2.5.10"),
-        (V2_5, CA) => ("hyperledger/fabric-ca", "1.5.13"),
-        (V3_1, Peer) => ("ghcr.io/hyperledger/fabric-peer", "3.1.1"),
-        (V3_1, Orderer) => ("ghcr.io/hyperledger/fabric-orderer", "3.1.1"),
-        (V3_1, CA) => ("ghcr.io/hyperledger/fabric-ca", "1.5.15"),
+        (V2_5, Peer) => ("ghcr.io/hyperledger/fabric-peer", "2.5.16"),
+        (V2_5, Orderer) => ("ghcr.io/hyperledger/fabric-orderer", "2.5.16"),
+        (V2_5, Tools) => ("ghcr.io/hyperledger/fabric-tools", "2.5.16"),
+        (V3_1, Peer | Tools) => ("ghcr.io/hyperledger/fabric-peer", "3.1.5"),
+        (V3_1, Orderer) => ("ghcr.io/hyperledger/fabric-orderer", "3.1.5"),
+        (V2_5 | V3_1, CA) => ("ghcr.io/hyperledger/fabric-ca", "1.5.22"),
         (V2_5 | V3_1, CouchDB) => ("couchdb", "3.4.2"),
         // The last Kafka/ZooKeeper images Fabric published (with 1.4).
         (_, Kafka) => ("hyperledger/fabric-kafka", "0.4.22"),
