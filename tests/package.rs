@@ -6,7 +6,7 @@
 mod common;
 use common::*;
 
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -268,21 +268,23 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn wait_listening(port: u16, child: &mut Child) {
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
+/// Reads the server's output until a line holds `marker` (it prints it once it listens) and
+/// returns that line; the rest of the output is drained in the background so the server
+/// never blocks on a full pipe. No polling, no deadline: a server that dies ends the output,
+/// and the test fails with what it said.
+fn wait_for_line(out: impl Read + Send + 'static, marker: &str) -> String {
+    let mut lines = std::io::BufReader::new(out).lines();
+    let mut said = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap_or_default();
+        if line.contains(marker) {
+            std::thread::spawn(move || lines.for_each(drop));
+            return line;
         }
-        if let Ok(Some(status)) = child.try_wait() {
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                let _ = e.read_to_string(&mut err);
-            }
-            panic!("server exited ({status}): {err}");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
+        said += &line;
+        said.push('\n');
     }
-    panic!("nothing listens on 127.0.0.1:{port}");
+    panic!("the server exited before printing {marker:?}:\n{said}");
 }
 
 /// A classic chart repository: our index served over HTTP, helm repo add, helm pull gives
@@ -293,17 +295,18 @@ fn chart_repository_round_trip() {
     let chart = built(&out);
     let dist = out.join("dist");
     assert!(package(&chart, &dist, Some("1700000000")).0);
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    assert!(fabchart(&["index", dist.to_str().unwrap(), "--url", &url]).status.success());
+    // Port 0: the server picks a free port and says which once it listens.
     let mut child = Command::new("python3")
-        .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory", dist.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dist.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    wait_listening(port, &mut child);
+    let line = wait_for_line(child.stdout.take().unwrap(), "Serving HTTP on");
     let _server = Server(child);
+    let port: u16 = line.split(" port ").nth(1).and_then(|x| x.split_whitespace().next()).and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("no port in {line:?}"));
+    let url = format!("http://127.0.0.1:{port}");
+    assert!(fabchart(&["index", dist.to_str().unwrap(), "--url", &url]).status.success());
     let ours = std::fs::read(dist.join("demo-network-0.1.0.tgz")).unwrap();
     for bin in ["helm3", "helm4"] {
         let home = out.join(format!("home-{bin}"));
@@ -328,17 +331,25 @@ fn oci_registry_round_trip() {
     assert!(package(&chart, &dist, Some("1700000000")).0);
     let tgz = dist.join("demo-network-0.1.0.tgz");
     let ours = std::fs::read(&tgz).unwrap();
-    let port = free_port();
-    let cfg = out.join("registry.yml");
-    std::fs::write(
-        &cfg,
-        format!("version: 0.1\nlog: {{level: error}}\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n", out.join("registry").display()),
-    )
-    .unwrap();
+    // The registry logs "listening on ADDR" once it listens. A port another process took
+    // in the meantime makes it exit: try the next one.
     let registry = which("docker-registry");
-    let mut child = Command::new(registry).args(["serve", cfg.to_str().unwrap()]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-    wait_listening(port, &mut child);
-    let _server = Server(child);
+    let cfg = out.join("registry.yml");
+    let (port, _server) = (0..5)
+        .find_map(|_| {
+            let port = free_port();
+            std::fs::write(
+                &cfg,
+                format!("version: 0.1\nlog: {{level: info}}\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n", out.join("registry").display()),
+            )
+            .unwrap();
+            let mut child = Command::new(&registry).args(["serve", cfg.to_str().unwrap()]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+            let err = child.stderr.take().unwrap();
+            let line = std::panic::catch_unwind(move || wait_for_line(err, "listening on")).ok()?;
+            assert!(line.contains(&port.to_string()), "{line}");
+            Some((port, Server(child)))
+        })
+        .expect("docker-registry could not listen on five free ports");
     for bin in ["helm3", "helm4"] {
         let home = out.join(format!("home-{bin}"));
         let repo_path = format!("oci://127.0.0.1:{port}/{bin}");
