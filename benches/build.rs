@@ -6,8 +6,10 @@
 //! Medians with min..max over the runs. The stages, as `fabchart::build` runs them:
 //! compile (load, validate, plan), crypto (fresh: generate every key and certificate;
 //! reuse: an existing store), channels, emit (chart, secrets, channel artifacts, release
-//! estimates). `rebuild` is a second `fabchart::build` with the same topology into the
-//! same OUT.
+//! estimates), apps (the chaincode stage: CCaaS packages and connection profiles).
+//! `rebuild` is a second `fabchart::build` with the same topology into the same OUT. Then
+//! the same for `values-examples/chaincode-2.5.yaml` (a chaincode on two orgs): the
+//! whole build, and its chaincode stage alone.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -44,6 +46,7 @@ fn main() {
     for (label, root) in places {
         let out = root.join(format!("fabchart-buildbench-{}", std::process::id()));
         let (mut full, mut rebuild, mut comp, mut crypto_fresh, mut crypto_reuse, mut channels, mut emit) = (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+        let mut apps = vec![];
         for _ in 0..runs {
             let _ = std::fs::remove_dir_all(&out);
             let opts = fabchart::BuildOptions { out: out.clone(), crypto_dir: None, prune: false, bump: false, progress: false };
@@ -76,7 +79,10 @@ fn main() {
             let mut a = a.unwrap_or_else(|_| panic!("channels"));
             channels.push(t);
             a.finish(&plan.network.chart.version).expect("finish");
-            let (t, e) = timed(|| fabchart::emit::emit(&plan, &copts.dir, &out, &a));
+            let (t, x) = timed(|| (fabchart::chaincode::build(&plan, &copts.dir, &out), fabchart::chaincode::connection::build(&plan, &copts.dir)));
+            let (cc, conn) = (x.0.expect("chaincode"), x.1.expect("connection"));
+            apps.push(t);
+            let (t, e) = timed(|| fabchart::emit::emit(&plan, &copts.dir, &out, &a, &fabchart::emit::Apps { chaincodes: &cc, connections: &conn }));
             e.expect("emit");
             emit.push(t);
         }
@@ -87,6 +93,29 @@ fn main() {
         println!("[{label}]   crypto (fresh):     {}", Stats(crypto_fresh));
         println!("[{label}]   crypto (reuse):     {}", Stats(crypto_reuse));
         println!("[{label}]   channels:           {}", Stats(channels));
+        println!("[{label}]   apps (chaincode):   {}", Stats(apps));
         println!("[{label}]   emit:               {}", Stats(emit));
+
+        // A network with a chaincode: the whole build, and the chaincode stage alone.
+        let cc_file = Path::new(env!("CARGO_MANIFEST_DIR")).join("values-examples/chaincode-2.5.yaml");
+        let (mut cc_full, mut cc_stage) = (vec![], vec![]);
+        for _ in 0..runs {
+            let _ = std::fs::remove_dir_all(&out);
+            let opts = fabchart::BuildOptions { out: out.clone(), crypto_dir: None, prune: false, bump: false, progress: false };
+            let (t, b) = timed(|| {
+                let mut c = compile(&cc_file);
+                fabchart::build(&mut c, &opts).map(|_| ())
+            });
+            assert!(b.is_ok(), "build failed");
+            cc_full.push(t);
+            let plan = compile(&cc_file).plan.expect("compiles");
+            let store = out.join("crypto-config");
+            let (t, x) = timed(|| (fabchart::chaincode::build(&plan, &store, &out), fabchart::chaincode::connection::build(&plan, &store)));
+            assert!(x.0.is_ok() && x.1.is_ok());
+            cc_stage.push(t);
+        }
+        let _ = std::fs::remove_dir_all(&out);
+        println!("[{label}] chaincode-2.5 full build: {}", Stats(cc_full));
+        println!("[{label}]   chaincode stage:        {}", Stats(cc_stage));
     }
 }

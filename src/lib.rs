@@ -2,10 +2,11 @@
 //! crypto-config.yaml) into a plan and, in later stages, crypto material and Helm charts.
 //!
 //! Pipeline (one module per stage; see ARCHITECTURE.md):
-//! [`topology`] load → [`validate`] → [`plan`] → [`crypto`] → [`channel`] → [`emit`] →
-//! [`package`]/index. [`compile`] runs the first three; [`build`] runs them all up to the
+//! [`topology`] load → [`validate`] → [`plan`] → [`crypto`] → [`channel`] → [`chaincode`] →
+//! [`emit`] → [`package`]/index. [`compile`] runs the first three; [`build`] runs them all up to the
 //! chart, each stage a plain call with a typed result.
 
+pub mod chaincode;
 pub mod channel;
 pub mod crypto;
 pub mod diag;
@@ -80,6 +81,9 @@ pub struct Built {
     pub crypto_dir: std::path::PathBuf,
     pub crypto: crypto::Report,
     pub channels: channel::Artifacts,
+    /// CCaaS packages, package IDs and chaincode definitions.
+    pub chaincodes: chaincode::Chaincodes,
+    pub connections: Vec<chaincode::connection::OrgConnection>,
     pub emitted: emit::Emitted,
 }
 
@@ -104,7 +108,7 @@ impl From<String> for BuildError {
 }
 
 /// The whole pipeline on a compiled topology (`c.plan` must be there): crypto → channels →
-/// versions → emit → records; or nothing, when OUT already holds its result (`uptodate`). Nothing of OUT's network state is replaced before every
+/// chaincodes → versions → emit → records; or nothing, when OUT already holds its result (`uptodate`). Nothing of OUT's network state is replaced before every
 /// stage has succeeded: the crypto store only gains units, and the channel artifacts,
 /// chart and records are swapped in at the end.
 pub fn build(c: &mut Compiled, opts: &BuildOptions) -> Result<Outcome, BuildError> {
@@ -132,20 +136,29 @@ pub fn build(c: &mut Compiled, opts: &BuildOptions) -> Result<Outcome, BuildErro
         }
     };
 
+    let mut chaincodes = chaincode::build(&plan, &crypto_dir, &opts.out)?;
+    let connections = chaincode::connection::build(&plan, &crypto_dir)?;
+
     let mut changes = plan_changes;
     let from_updates = channels.updates.iter().filter(|u| !u.bootstrap).map(|u| version::channel_change(&u.channel, &u.change)).collect();
     version::merge(&mut changes, from_updates);
     let versioned = version::settle(&plan, recorded.as_ref(), changes, opts.bump)?;
     channels.finish(&versioned.plan.network.chart.version)?;
+    for (path, bytes) in chaincodes.finish(&versioned.plan.network.chart.version) {
+        channels.put(&path, bytes, true);
+    }
 
     let chart_dir = opts.out.join(&versioned.plan.network.chart.name);
     let previous_changelog = std::fs::read_to_string(chart_dir.join("CHANGELOG.md")).unwrap_or_default();
-    let emitted = emit::emit(&versioned.plan, &crypto_dir, &opts.out, &channels)?;
+    let apps = emit::Apps { chaincodes: &chaincodes, connections: &connections };
+    let emitted = emit::emit(&versioned.plan, &crypto_dir, &opts.out, &channels, &apps)?;
+    chaincode::write(&opts.out, &chaincodes)?;
+    chaincode::connection::write(&opts.out, &connections)?;
     let changelog = version::changelog(&previous_changelog, &versioned, &channels.updates);
     crypto::store::replace(&emitted.chart_dir.join("CHANGELOG.md"), changelog.as_bytes(), 0o644)?;
     version::write_record(&opts.out, &versioned.plan)?;
     uptodate::record(&fingerprint)?;
-    Ok(Outcome::Built(Box::new(Built { versioned, crypto_dir, crypto, channels, emitted })))
+    Ok(Outcome::Built(Box::new(Built { versioned, crypto_dir, crypto, channels, chaincodes, connections, emitted })))
 }
 
 /// Where in the topology a refused channel change comes from.

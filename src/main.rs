@@ -42,7 +42,7 @@ enum Command {
     /// The default example, `starter`, shows every key fabchart knows with comments and
     /// defaults. Existing files are never overwritten unless --force is given.
     Init {
-        /// Which example: starter, talk, raft-2.5, kafka-1.4, bft-3.1, large
+        /// Which example: starter, talk, raft-2.5, kafka-1.4, bft-3.1, chaincode-2.5, large
         #[arg(long, default_value = "starter", value_parser = clap::builder::PossibleValuesParser::new(examples::names()))]
         example: String,
         /// Where to write it; `-` for standard output
@@ -65,7 +65,8 @@ enum Command {
     ///
     /// Peer org N's CA gets Base+(N-1)*OrgStride, peer M's 7051 and 7052 get +2M+1 and
     /// +2M+2, the k-th orderer's 7050 gets OrdererBase+k. JSON is an array of objects with
-    /// keys org, node, namespace, service, port (container port) and nodePort.
+    /// keys org, node, namespace, service, port (container port) and nodePort. --all adds
+    /// the ClusterIP-only ports, chaincode servers included.
     Ports {
         topology: PathBuf,
         #[arg(long, value_enum, default_value = "table")]
@@ -178,11 +179,16 @@ enum Command {
     /// Print the resolved network plan: names, namespaces, host names, SANs, ports, images
     ///
     /// This is the model the later stages (crypto, chart) consume; useful to see exactly
-    /// which names every TLS certificate will carry.
+    /// which names every TLS certificate will carry. With --out, each chaincode server
+    /// shows its org's package ID.
     Plan {
         topology: PathBuf,
         #[arg(long, value_enum, default_value = "yaml")]
         format: PlanFormat,
+        /// A build's output directory: show each chaincode server's package ID (from
+        /// OUT/chaincode/packages.json)
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -468,13 +474,17 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
             out(&text);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Plan { topology, format } => {
+        Command::Plan { topology, format, out: out_dir } => {
             let c = compile_reported(&topology)?;
             let Some(plan) = &c.plan else {
                 err(&format!("error: {}\n", summary(&c)));
                 return Ok(ExitCode::from(1));
             };
-            out(&report::render_plan(plan, format));
+            let packages = match &out_dir {
+                Some(d) => report::read_packages(d)?,
+                None => vec![],
+            };
+            out(&report::render_plan_with(plan, format, &packages));
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -528,6 +538,45 @@ fn build_report(b: &fabchart::Built, out_dir: &Path) -> String {
     }
     for d in &ch.dropped {
         text += &format!("channels: {d} is not in the topology any more: its records are kept (the network keeps the channel; orderers leave it with `osnadmin channel remove`)\n");
+    }
+    for p in &b.chaincodes.packages {
+        text += &format!(
+            "chaincode: {} of {}: package {} (mode 0600), package ID {}{}\n",
+            p.label,
+            p.org,
+            out_dir.join(fabchart::chaincode::DIR).join(&p.file).display(),
+            p.id,
+            if p.pinned { "" } else { " (new)" }
+        );
+    }
+    for d in &b.chaincodes.definitions {
+        text += &format!(
+            "chaincode: {} on {}: sequence {}{}; approved by {}, committed by {}\n",
+            d.chaincode,
+            d.channel,
+            d.sequence,
+            match &d.change {
+                None => " (unchanged)".to_string(),
+                Some(c) if c == "new" => " (new)".to_string(),
+                Some(c) => format!(" (new definition: {c})"),
+            },
+            d.orgs.join(", "),
+            d.committer
+        );
+    }
+    for (ch, name) in &b.chaincodes.dropped {
+        text += &format!("chaincode: {name} is not on channel {ch} in the topology any more: the channel keeps its definition (Fabric cannot remove one); its record is kept and the chart no longer runs it there\n");
+    }
+    for c in &b.connections {
+        text += &format!(
+            "connection: {}: profiles for apps{}; identities {} (mode 0600)\n",
+            out_dir.join(fabchart::chaincode::connection::DIR).join(&c.slug).display(),
+            match &c.no_external {
+                None => " in the cluster and outside (NodePorts)".to_string(),
+                Some(why) => format!(" in the cluster (none outside: {why})"),
+            },
+            out_dir.join("secrets").join(format!("{}-identities.json", c.slug)).display()
+        );
     }
     text += &format!("release size (estimate): umbrella {} KiB of Helm's 1024 KiB limit\n", e.umbrella_release / 1024);
     text

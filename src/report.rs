@@ -41,6 +41,14 @@ pub fn port_rows(plan: &Plan, all: bool) -> Vec<PortRow> {
             })
         })
         .collect();
+    if all {
+        // Chaincode servers: ClusterIP only (their org's peers dial them).
+        for cc in &plan.chaincodes {
+            for s in &cc.servers {
+                rows.push(PortRow { org: s.org.clone(), node: s.endpoint.hostname.clone(), namespace: s.endpoint.namespace.clone(), service: s.endpoint.service.clone(), port: cc.port, node_port: None });
+            }
+        }
+    }
     rows.sort_by_key(|r| (r.node_port.is_none(), r.node_port));
     rows
 }
@@ -109,8 +117,33 @@ pub enum PlanFormat {
 }
 
 pub fn render_plan(plan: &Plan, format: PlanFormat) -> String {
-    match format {
-        PlanFormat::Json => serde_json::to_string_pretty(plan).expect("plan serialises") + "\n",
-        PlanFormat::Yaml => yaml_serde::to_string(plan).expect("plan serialises"),
+    render_plan_with(plan, format, &[])
+}
+
+/// The plan, each chaincode server with the `packageId` of its org's package when a build
+/// made one (`packages`: (chaincode, org, package ID), from OUT/chaincode/packages.json).
+pub fn render_plan_with(plan: &Plan, format: PlanFormat, packages: &[(String, String, String)]) -> String {
+    let mut plan = plan.clone();
+    for cc in plan.chaincodes.iter_mut() {
+        for s in cc.servers.iter_mut() {
+            s.package_id = packages.iter().find(|(c, o, _)| *c == cc.name && *o == s.org).map(|(_, _, id)| id.clone());
+        }
     }
+    match format {
+        PlanFormat::Json => serde_json::to_string_pretty(&plan).expect("plan serialises") + "\n",
+        PlanFormat::Yaml => yaml_serde::to_string(&plan).expect("plan serialises"),
+    }
+}
+
+/// (chaincode, org, package ID) of every package in OUT/chaincode/packages.json.
+pub fn read_packages(out: &std::path::Path) -> Result<Vec<(String, String, String)>, String> {
+    let p = out.join(crate::chaincode::DIR).join("packages.json");
+    let text = std::fs::read(&p).map_err(|e| format!("cannot read {}: {e} (build first: fabchart build TOPOLOGY -o OUT)", p.display()))?;
+    let v: serde_json::Value = serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", p.display()))?;
+    Ok(v["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| Some((p["chaincode"].as_str()?.to_string(), p["org"].as_str()?.to_string(), p["packageId"].as_str()?.to_string())))
+        .collect())
 }

@@ -3,8 +3,8 @@
 //! After a build succeeds, `OUT/fabchart-build.json` records a fingerprint of everything
 //! the build read and wrote: the plan (the topology), the options, fabchart itself (its
 //! version, its embedded chart skeleton, its executable), and, without reading them, the
-//! files of the crypto store, OUT/channel-artifacts, the chart, OUT/secrets and the plan
-//! record (path, size, modification time, inode: what `make` trusts, plus the inode, which
+//! files of the crypto store, OUT/channel-artifacts, the chart, OUT/secrets, OUT/chaincode,
+//! OUT/connection and the plan record (path, size, modification time, inode: what `make` trusts, plus the inode, which
 //! the atomic replace-by-rename fabchart and most editors use changes). A build whose
 //! fingerprint equals the recorded one would write exactly what is there, so it writes
 //! nothing and says "unchanged". Anything else (an edited topology, a renewed or
@@ -75,11 +75,12 @@ struct StoreList {
 }
 
 /// Folders whose listing a build reads: org MSP folders and their subfolders (the channel
-/// MSPs), CA and TLS CA folders, keystores (the key is the first `*_sk`).
+/// MSPs), CA and TLS CA folders, keystores (the key is the first `*_sk`), an org's
+/// chaincodes folder (a unit there the plan lacks is reported).
 fn listed_dir(rel: &Path) -> bool {
     let name = rel.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
     let depth = rel.components().count();
-    matches!(name.as_ref(), "keystore" | "ca" | "tlsca") || (depth == 3 && name == "msp") || (depth == 4 && rel.components().nth(2).is_some_and(|c| c.as_os_str() == "msp"))
+    matches!(name.as_ref(), "keystore" | "ca" | "tlsca") || (depth == 3 && name == "chaincodes") || (depth == 3 && name == "msp") || (depth == 4 && rel.components().nth(2).is_some_and(|c| c.as_os_str() == "msp"))
 }
 
 fn store_list(root: &Path) -> StoreList {
@@ -125,7 +126,13 @@ fn fingerprint_with(i: &Inputs, list: &StoreList) -> Result<String, String> {
     }
     feed_stat(&mut h, "store root", i.crypto_dir);
     let chart = i.out.join(&i.plan.network.chart.name);
-    for (label, root) in [("channels", i.out.join(crate::channel::DIR)), ("chart", chart), ("secrets", i.out.join("secrets"))] {
+    for (label, root) in [
+        ("channels", i.out.join(crate::channel::DIR)),
+        ("chart", chart),
+        ("secrets", i.out.join("secrets")),
+        ("chaincode", i.out.join(crate::chaincode::DIR)),
+        ("connection", i.out.join(crate::chaincode::connection::DIR)),
+    ] {
         feed_tree(&mut h, label, &root);
     }
     feed_stat(&mut h, "plan record", &i.out.join(crate::version::RECORD));

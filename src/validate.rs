@@ -125,19 +125,13 @@ fn resources(r: &Resources, path: &str, d: &mut Diagnostics) {
     }
     for (comp, img) in &r.images {
         if let Some(repo) = &img.repository {
-            let ok = !repo.v.is_empty()
-                && repo.v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/:".contains(c));
-            if !ok {
+            if !names::image_repository(&repo.v) {
                 d.error(Some(repo.span), format!("{path}.Images.{}.Repository `{}` is not an image repository", comp.key(), repo.v))
                     .add_help("e.g. `hyperledger/fabric-peer` or `registry.example.com:5000/fabric-peer` (lower case)");
             }
         }
         if let Some(tag) = &img.tag {
-            let ok = !tag.v.is_empty()
-                && tag.v.len() <= 128
-                && !tag.v.starts_with(['.', '-'])
-                && tag.v.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
-            if !ok {
+            if !names::image_tag(&tag.v) {
                 d.error(Some(tag.span), format!("{path}.Images.{}.Tag `{}` is not an image tag", comp.key(), tag.v))
                     .add_help("a tag is letters, digits, `.`, `_` and `-`, e.g. \"2.5.16\" (quote it so YAML keeps it a string)");
             }

@@ -130,12 +130,45 @@ pub fn diff(old: &Value, new: &Value) -> Vec<Change> {
             out.push(channel_change(c, &ch));
         }
     }
+    let (occ, ncc) = (by_key(old, "chaincodes", "name"), by_key(new, "chaincodes", "name"));
+    membership(&mut out, &occ, &ncc, "chaincode");
+    for (name, a) in &occ {
+        let Some(b) = ncc.get(name) else { continue };
+        out.extend(chaincode_changes(name, a, b));
+    }
     // Anything else (descriptions, probes of the generator...) is a patch.
     let nothing_else = out.is_empty();
     if nothing_else && without_chart_version(old) != without_chart_version(new) {
         out.push(Change { level: Level::Patch, what: "other values changed".into() });
     }
     out.sort_by(|a, b| b.level.cmp(&a.level));
+    out
+}
+
+/// How a chaincode changes: a new definition (the next sequence on its channels: Version,
+/// Image, EndorsementPolicy, Collections, InitRequired) or new channels or orgs are minor;
+/// leaving a channel or an org is major (apps lose it there); the server's port, replicas
+/// and env are a patch.
+fn chaincode_changes(name: &str, a: &Value, b: &Value) -> Vec<Change> {
+    let mut out = vec![];
+    let def: Vec<&str> = ["version", "image", "endorsementPolicy", "collections", "initRequired"].into_iter().filter(|k| a.get(*k) != b.get(*k)).collect();
+    if !def.is_empty() {
+        out.push(Change { level: Level::Minor, what: format!("chaincode {name}: new definition ({} changed)", def.join(", ")) });
+    }
+    let names = |v: &Value, list: &str, key: &str| -> Vec<String> { v.get(list).and_then(|l| l.as_array()).into_iter().flatten().filter_map(|x| x.get(key)?.as_str().map(String::from)).collect() };
+    for (list, key, what) in [("channels", "name", "channel"), ("servers", "org", "org")] {
+        let (x, y) = (names(a, list, key), names(b, list, key));
+        for gone in x.iter().filter(|n| !y.contains(n)) {
+            out.push(Change { level: Level::Major, what: format!("chaincode {name}: {what} {gone} removed") });
+        }
+        for added in y.iter().filter(|n| !x.contains(n)) {
+            out.push(Change { level: Level::Minor, what: format!("chaincode {name}: {what} {added} added") });
+        }
+    }
+    let server: Vec<&str> = ["port", "replicas", "env"].into_iter().filter(|k| a.get(*k) != b.get(*k)).collect();
+    if !server.is_empty() {
+        out.push(Change { level: Level::Patch, what: format!("chaincode {name}: server {} changed", server.join(", ")) });
+    }
     out
 }
 

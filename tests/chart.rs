@@ -54,13 +54,16 @@ fn redact(manifests: &str) -> String {
         let kind = s(&d, &["kind"]).and_then(|k| k.as_str()).unwrap_or("").to_string();
         // The Jobs' scripts (files/scripts/, tested on their own in tests/jobs.rs): one line each.
         let scripts = s(&d, &["metadata", "name"]).and_then(|n| n.as_str()).is_some_and(|n| n.contains("-channel-scripts"));
+        // The connection profiles (files/connection/, tested in tests/chaincode.rs): one line each.
+        let profiles = kind == "ConfigMap" && s(&d, &["metadata", "name"]).and_then(|n| n.as_str()).is_some_and(|n| n.ends_with("-connection"));
         for field in ["data", "stringData"] {
             if let Some(yaml_serde::Value::Mapping(m)) = d.get_mut(field) {
                 for (k, v) in m.iter_mut() {
                     let is_pem = v.as_str().is_some_and(|t| t.contains("-----BEGIN"));
-                    if scripts {
+                    if scripts || profiles {
                         let lines = v.as_str().map_or(0, |t| t.lines().count());
-                        *v = yaml_serde::Value::String(format!("<files/scripts/{}: {lines} lines>", k.as_str().unwrap_or("?")));
+                        let dir = if scripts { "scripts" } else { "connection" };
+                        *v = yaml_serde::Value::String(format!("<files/{dir}/{}: {lines} lines>", k.as_str().unwrap_or("?")));
                     } else if kind == "Secret" {
                         *v = yaml_serde::Value::String("<redacted>".into());
                     } else if is_pem {
@@ -78,7 +81,26 @@ fn redact(manifests: &str) -> String {
         out += "---\n";
         out += &yaml_serde::to_string(&d).unwrap();
     }
-    redact_ski_names(&out)
+    redact_package_ids(&redact_ski_names(&out))
+}
+
+/// A CCaaS package ID is `<label>:<sha256 of the package>`, and the package holds a fresh
+/// key: show the label, not the hash.
+fn redact_package_ids(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(':') {
+        let after = &rest[i + 1..];
+        out.push_str(&rest[..=i]);
+        if after.len() >= 64 && after[..64].chars().all(|c| c.is_ascii_hexdigit()) && !after[64..].starts_with(|c: char| c.is_ascii_hexdigit()) {
+            out.push_str("<sha256 of the package>");
+            rest = &after[64..];
+        } else {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Fabric 1.4 key files are named `<hex SKI>_sk`: show the pattern, not the key's SKI.
@@ -257,6 +279,11 @@ fn check_example(example: &str, snapshot_it: bool) -> BTreeMap<String, usize> {
 #[test]
 fn talk() {
     check_example("talk", true);
+}
+
+#[test]
+fn chaincode_2_5() {
+    check_example("chaincode-2.5", true);
 }
 
 #[test]

@@ -45,7 +45,6 @@
 
 mod common;
 
-use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -70,26 +69,6 @@ struct Toolset {
     path: String,
 }
 
-fn find_program(name: &str) -> Option<PathBuf> {
-    let path = std::env::var("PATH").unwrap_or_default();
-    path.split(':').chain(["/usr/bin", "/bin", "/usr/sbin", "/sbin"]).map(|d| Path::new(d).join(name)).find(|p| p.is_file())
-}
-
-fn require(name: &str) -> PathBuf {
-    find_program(name).unwrap_or_else(|| panic!("`{name}` is missing: the Job script tests need it; run scripts/install-tools.sh (scripts/test.sh does)"))
-}
-
-fn symlink_dir(dir: &Path, links: &[(&str, PathBuf)]) {
-    std::fs::create_dir_all(dir).unwrap();
-    for (name, target) in links {
-        std::os::unix::fs::symlink(target, dir.join(name)).unwrap_or_else(|e| panic!("symlink {name}: {e}"));
-    }
-}
-
-fn write_exec(path: &Path, text: &str) {
-    std::fs::write(path, text).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
 
 /// The stub `peer` CLI. `peer channel fetch config FILE -c CH -o ORDERER --tls --cafile CA`
 /// copies $STUB/live/CH.block to FILE; `peer channel update -f FILE -c CH -o ORDERER --tls

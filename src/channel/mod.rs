@@ -280,7 +280,8 @@ fn supported_on_1_4(c: &evolve::Change) -> bool {
 }
 
 impl Artifacts {
-    fn put(&mut self, name: &str, bytes: Vec<u8>, written: bool) {
+    /// Adds a file (relative path) this build knows; `written`: this build writes it.
+    pub fn put(&mut self, name: &str, bytes: Vec<u8>, written: bool) {
         if written {
             self.written.insert(name.to_string());
         }

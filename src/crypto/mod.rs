@@ -22,6 +22,7 @@ use rcgen::{CertificateParams, DistinguishedName, DnType, DnValue, Issuer, KeyId
 use ::time::OffsetDateTime;
 use x509_parser::prelude::*;
 
+use crate::plan::chaincode::ChaincodeServer;
 use crate::plan::{NodeKind, NodePlan, OrgPlan, Plan, San, UserPlan};
 use crate::topology::{FabricVersion, KeyAlgorithm};
 use keys::Key;
@@ -133,6 +134,8 @@ pub struct Report {
     pub users_created: usize,
     /// Fabric CA server TLS certificates (one per org).
     pub ca_servers_created: usize,
+    /// Chaincode servers' TLS material (a server and a peer-client key pair each).
+    pub chaincode_servers_created: usize,
     pub reused: usize,
     /// `what: why` for each re-issued certificate.
     pub reissued: Vec<String>,
@@ -145,7 +148,7 @@ pub struct Report {
 
 impl Report {
     pub fn key_pairs_created(&self) -> usize {
-        self.orgs_created * 2 + (self.nodes_created + self.users_created) * 2 + self.ca_servers_created
+        self.orgs_created * 2 + (self.nodes_created + self.users_created) * 2 + self.ca_servers_created + self.chaincode_servers_created * 2
     }
 }
 
@@ -292,6 +295,7 @@ fn ensure_org(root: &Path, org: &OrgPlan, version: FabricVersion, now: OffsetDat
 
 enum Outcome {
     CreatedCaServer,
+    CreatedChaincode,
     Created { user: bool },
     Reused,
     Reissued(String),
@@ -396,6 +400,37 @@ fn ensure_ca_server(root: &Path, org: &OrgPlan, m: &OrgMaterial, now: OffsetDate
     Ok(Outcome::Created { user: false })
 }
 
+/// A chaincode server's TLS material (cryptogen makes none): `<org>/chaincodes/<name>/tls/`
+/// holds the server's certificate for its Service names (server.crt, server.key), the
+/// client certificate the org's peers present to it (client.crt, client.key; it goes into
+/// the org's CCaaS package) and the org's TLS CA (ca.crt), which issued both and is the
+/// server's client CA.
+pub fn chaincode_dir(root: &Path, org: &OrgPlan, chaincode: &str) -> PathBuf {
+    store::org_dir(root, org).join("chaincodes").join(chaincode)
+}
+
+fn ensure_chaincode(root: &Path, org: &OrgPlan, m: &OrgMaterial, chaincode: &str, s: &ChaincodeServer, now: OffsetDateTime) -> Result<Outcome, String> {
+    let dir = chaincode_dir(root, org, chaincode);
+    if dir.exists() {
+        return refresh_tls(&dir, org, &m.tlsca, &s.common_name, &s.endpoint.sans, now, &format!("{}/chaincodes/{chaincode}", org.domain));
+    }
+    let st = Staging::new(&dir)?;
+    let tls = st.tmp.join("tls");
+    mkdir(&tls)?;
+    write_new(&tls.join("ca.crt"), m.tlsca.cert_pem.as_bytes(), CERT_MODE)?;
+    for (stem, cn, sans) in [("server", &s.common_name, s.endpoint.sans.as_slice()), ("client", &s.client_common_name, &[][..])] {
+        let key = Key::generate(KeyAlgorithm::Ecdsa);
+        let cert = profile::tls(&org.ca.subject, cn, sans, now)?
+            .signed_by(&key, &m.tlsca.issuer())
+            .map_err(|e| format!("cannot sign the TLS certificate of {cn}: {e}"))?
+            .pem();
+        write_new(&tls.join(format!("{stem}.crt")), cert.as_bytes(), CERT_MODE)?;
+        write_new(&tls.join(format!("{stem}.key")), key.to_pem().as_bytes(), KEY_MODE)?;
+    }
+    st.commit()?;
+    Ok(Outcome::CreatedChaincode)
+}
+
 fn ensure_user(root: &Path, org: &OrgPlan, m: &OrgMaterial, u: &UserPlan, version: FabricVersion, now: OffsetDateTime) -> Result<Outcome, String> {
     let dir = store::user_dir(root, org, u);
     if dir.exists() {
@@ -431,6 +466,11 @@ fn extras(root: &Path, plan: &Plan) -> Vec<PathBuf> {
                     out.push(u);
                 }
             }
+            for c in list(&org_path.join("chaincodes")) {
+                if !plan.chaincodes.iter().any(|x| x.server(&org.name).is_some() && chaincode_dir(root, org, &x.name) == c) {
+                    out.push(c);
+                }
+            }
         }
     }
     out
@@ -463,6 +503,7 @@ pub fn build(plan: &Plan, opts: &Options, now: OffsetDateTime) -> Result<Report,
     // Phase 2: every node and user, in parallel.
     enum Job<'a> {
         CaServer(usize),
+        Chaincode(usize, &'a str, &'a ChaincodeServer),
         Node(usize, &'a NodePlan),
         User(usize, &'a UserPlan),
     }
@@ -474,6 +515,7 @@ pub fn build(plan: &Plan, opts: &Options, now: OffsetDateTime) -> Result<Report,
             std::iter::once(Job::CaServer(i))
                 .chain(o.nodes.iter().map(move |n| Job::Node(i, n)))
                 .chain(o.users.iter().filter(|u| !u.admin).map(move |u| Job::User(i, u)))
+                .chain(plan.chaincodes.iter().filter_map(move |c| c.server(&o.name).map(|s| Job::Chaincode(i, c.name.as_str(), s))))
         })
         .collect();
     let bar = (opts.progress && jobs.len() >= 200).then(|| {
@@ -492,6 +534,7 @@ pub fn build(plan: &Plan, opts: &Options, now: OffsetDateTime) -> Result<Report,
                 }),
                 Job::Node(i, n) => ensure_node(root, &plan.orgs[*i], &materials[*i], n, version, now),
                 Job::User(i, u) => ensure_user(root, &plan.orgs[*i], &materials[*i], u, version, now),
+                Job::Chaincode(i, name, s) => ensure_chaincode(root, &plan.orgs[*i], &materials[*i], name, s, now),
             };
             if let Some(b) = &bar {
                 b.inc(1);
@@ -505,6 +548,7 @@ pub fn build(plan: &Plan, opts: &Options, now: OffsetDateTime) -> Result<Report,
     for o in outcomes {
         match o? {
             Outcome::CreatedCaServer => report.ca_servers_created += 1,
+            Outcome::CreatedChaincode => report.chaincode_servers_created += 1,
             Outcome::Created { user: false } => report.nodes_created += 1,
             Outcome::Created { user: true } => report.users_created += 1,
             Outcome::Reused => report.reused += 1,

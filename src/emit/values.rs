@@ -221,6 +221,60 @@ pub struct OrgValues {
     #[serde(rename = "systemChannel")]
     system_channel: BTreeMap<String, String>,
     channels: Vec<ChannelValues>,
+    /// Chaincodes this org runs (servers, packages, definitions to approve and commit).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    chaincodes: Vec<ChaincodeValues>,
+    /// Chart-relative folder of the connection profiles ("" when the org has none).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    connection: String,
+}
+
+/// A chaincode server of this org and the definitions it approves (and commits).
+#[derive(Serialize)]
+struct ChaincodeValues {
+    name: String,
+    /// The server's Deployment and Service.
+    service: String,
+    label: String,
+    version: String,
+    /// This org's package ID (its package is in the crypto values).
+    #[serde(rename = "packageId")]
+    package_id: String,
+    image: Image,
+    port: u16,
+    replicas: u32,
+    /// `host:port` the peers dial (the package's connection.json address).
+    address: String,
+    env: Vec<crate::plan::chaincode::EnvVar>,
+    channels: Vec<ChaincodeChannelValues>,
+}
+
+#[derive(Serialize)]
+struct ChaincodeChannelValues {
+    name: String,
+    sequence: u64,
+    #[serde(rename = "initRequired")]
+    init_required: bool,
+    /// Signature policy text ("" = the channel's /Channel/Application/Endorsement).
+    #[serde(rename = "endorsementPolicy")]
+    endorsement_policy: String,
+    /// `--collections-config` JSON ("" = none).
+    collections: String,
+    /// Orderers (host:port) serving the channel.
+    orderers: Vec<String>,
+    /// This org commits the definition (the channel's first approving org).
+    commit: bool,
+    /// Committing org: one peer per approving org, to collect the commit's endorsements.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    endorsers: Vec<Endorser>,
+}
+
+#[derive(Serialize)]
+struct Endorser {
+    org: String,
+    #[serde(rename = "mspId")]
+    msp_id: String,
+    address: String,
 }
 
 #[derive(Serialize)]
@@ -270,6 +324,64 @@ struct UpdateValues {
 
 /// Where an org subchart keeps its channel artifacts.
 pub const CHART_CHANNEL_DIR: &str = "files/channels";
+/// Where an org subchart keeps its connection profiles (in-cluster flavour).
+pub const CHART_CONNECTION_DIR: &str = "files/connection";
+
+fn chaincode_values(plan: &Plan, org: &OrgPlan, cc: &crate::chaincode::Chaincodes) -> Vec<ChaincodeValues> {
+    let first_peer = |name: &str| plan.org(name).and_then(|o| o.nodes.iter().find(|n| n.kind == NodeKind::Peer)).map(|n| n.endpoint.address.clone());
+    plan.chaincodes
+        .iter()
+        .filter_map(|c| {
+            let s = c.server(&org.name)?;
+            let pkg = cc.package(&c.name, &org.name)?;
+            let channels = c
+                .channels
+                .iter()
+                .filter(|ch| ch.orgs.contains(&org.name))
+                .filter_map(|ch| {
+                    let d = cc.definition(&c.name, &ch.name)?;
+                    let commit = ch.committer == org.name;
+                    let orderers = plan
+                        .channels
+                        .iter()
+                        .find(|p| p.name == ch.name)
+                        .map(|p| plan.orgs.iter().filter(|o| p.orderer_orgs.contains(&o.name)).flat_map(|o| o.nodes.iter().map(|n| n.endpoint.address.clone())).collect())
+                        .unwrap_or_default();
+                    Some(ChaincodeChannelValues {
+                        name: ch.name.clone(),
+                        sequence: d.sequence,
+                        init_required: d.init_required,
+                        endorsement_policy: d.endorsement_policy.clone().unwrap_or_default(),
+                        collections: d.collections.clone().unwrap_or_default(),
+                        orderers,
+                        commit,
+                        endorsers: if commit {
+                            ch.orgs
+                                .iter()
+                                .filter_map(|n| Some(Endorser { org: n.clone(), msp_id: plan.org(n)?.msp_id.clone(), address: first_peer(n)? }))
+                                .collect()
+                        } else {
+                            vec![]
+                        },
+                    })
+                })
+                .collect();
+            Some(ChaincodeValues {
+                name: c.name.clone(),
+                service: s.endpoint.service.clone(),
+                label: c.label.clone(),
+                version: c.version.clone(),
+                package_id: pkg.id.clone(),
+                image: Image { repository: c.image.repository.clone(), tag: c.image.tag.clone() },
+                port: c.port,
+                replicas: c.replicas,
+                address: s.endpoint.address.clone(),
+                env: c.env.clone(),
+                channels,
+            })
+        })
+        .collect()
+}
 
 fn chart_file(name: &str) -> String {
     format!("{CHART_CHANNEL_DIR}/{name}")
@@ -299,7 +411,7 @@ pub fn tls_cas(plan: &Plan, store_dir: &Path) -> Result<BTreeMap<String, String>
     Ok(out)
 }
 
-pub fn org_values(plan: &Plan, org: &OrgPlan, tls_cas: &BTreeMap<String, String>, ch: &crate::channel::OrgChannels) -> OrgValues {
+pub fn org_values(plan: &Plan, org: &OrgPlan, tls_cas: &BTreeMap<String, String>, ch: &crate::channel::OrgChannels, cc: &crate::chaincode::Chaincodes) -> OrgValues {
     let peers: Vec<&crate::plan::NodePlan> = org.nodes.iter().filter(|n| n.kind == NodeKind::Peer).collect();
     let peer_values = peers
         .iter()
@@ -405,6 +517,8 @@ pub fn org_values(plan: &Plan, org: &OrgPlan, tls_cas: &BTreeMap<String, String>
                 updates: c.updates.as_ref().map(|u| UpdateValues { plan: chart_file(&u.plan), files: u.files.iter().map(|f| chart_file(f)).collect(), pre: u.pre }),
             })
             .collect(),
+        chaincodes: chaincode_values(plan, org, cc),
+        connection: if org.kind == OrgKind::Peer && !peers.is_empty() { CHART_CONNECTION_DIR.to_string() } else { String::new() },
     }
 }
 
@@ -450,6 +564,20 @@ pub struct OrgCrypto {
     admincert: String,
     nodes: BTreeMap<String, Identity>,
     admin: Identity,
+    /// Per chaincode this org runs: its server's TLS pair and the org's CCaaS package
+    /// (which holds the peers' client key).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    chaincodes: BTreeMap<String, ChaincodeCrypto>,
+}
+
+#[derive(Serialize)]
+struct ChaincodeCrypto {
+    #[serde(rename = "tlsCert")]
+    tls_cert: String,
+    #[serde(rename = "tlsKey")]
+    tls_key: String,
+    /// The package (`.tar.gz`), base64.
+    package: String,
 }
 
 /// A password derived from a private key: stable across builds, secret as the key is.
@@ -472,7 +600,17 @@ fn identity(dir: &Path, cn: &str, tls_stem: &str, couchdb: bool) -> Result<Ident
     })
 }
 
-pub fn org_crypto(store_dir: &Path, org: &OrgPlan) -> Result<OrgCrypto, String> {
+pub fn org_crypto(store_dir: &Path, org: &OrgPlan, plan: &Plan, cc: &crate::chaincode::Chaincodes) -> Result<OrgCrypto, String> {
+    use base64ct::{Base64, Encoding};
+    let mut chaincodes = BTreeMap::new();
+    for c in plan.chaincodes.iter().filter(|c| c.server(&org.name).is_some()) {
+        let tls = crate::crypto::chaincode_dir(store_dir, org, &c.name).join("tls");
+        let pkg = cc.package(&c.name, &org.name).ok_or_else(|| format!("internal: no package of {} for {}", c.name, org.name))?;
+        chaincodes.insert(
+            c.name.clone(),
+            ChaincodeCrypto { tls_cert: store::read(&tls.join("server.crt"))?, tls_key: store::read(&tls.join("server.key"))?, package: Base64::encode_string(&pkg.bytes) },
+        );
+    }
     let od = store::org_dir(store_dir, org);
     let ca_key_path = store::find(&od.join("ca"), "_sk").ok_or_else(|| format!("no CA key in {}", od.join("ca").display()))?;
     let ca_key = store::read(&ca_key_path)?;
@@ -499,5 +637,6 @@ pub fn org_crypto(store_dir: &Path, org: &OrgPlan) -> Result<OrgCrypto, String> 
         admincert: admin_identity.signcert.clone(),
         nodes,
         admin: admin_identity,
+        chaincodes,
     })
 }

@@ -124,13 +124,31 @@ pub fn package(chart_dir: &Path, dist: &Path) -> Result<(PathBuf, String), Strin
     let mut files = vec![];
     chart_files(chart_dir, &rules, &format!("{}/", meta.name), &mut files)?;
     let mtime = source_date_epoch()?;
-    let mut tar = tar::Builder::new(Vec::new());
+    let mut entries = vec![];
     for (rel, path) in &files {
         let data = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         // Helm's loader strips a UTF-8 BOM; so do we, so the archive equals what Helm sees.
-        let data = data.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(&data);
+        let data = data.strip_prefix(b"\xef\xbb\xbf".as_slice()).map(<[u8]>::to_vec).unwrap_or(data);
+        entries.push((rel.clone(), data));
+    }
+    let bytes = reproducible_tgz(&entries, mtime, flate2::Compression::best())?;
+    crate::crypto::store::mkdir(dist)?;
+    let out = dist.join(format!("{}-{}.tgz", meta.name, meta.version));
+    crate::crypto::store::replace(&out, &bytes, 0o644)?;
+    // A stable file mtime too: OCI pushes record it as the manifest's creation time.
+    let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(mtime);
+    let _ = std::fs::File::options().write(true).open(&out).and_then(|f| f.set_modified(when));
+    Ok((out, hex_sha256(&bytes)))
+}
+
+/// A gzip'd tar of `entries` (path, content), in that order, that depends on nothing but
+/// them: regular files only (no directory entries), mode 0644, uid/gid 0, no user or group
+/// names, mtime `mtime`; gzip header time 0, OS "unknown".
+pub fn reproducible_tgz(entries: &[(String, Vec<u8>)], mtime: u64, level: flate2::Compression) -> Result<Vec<u8>, String> {
+    let mut tar = tar::Builder::new(Vec::new());
+    for (rel, data) in entries {
         let mut h = tar::Header::new_ustar();
-        h.set_path(rel).map_err(|e| format!("{rel}: path too long for a chart archive: {e}"))?;
+        h.set_path(rel).map_err(|e| format!("{rel}: path too long for a tar archive: {e}"))?;
         h.set_size(data.len() as u64);
         h.set_mode(0o644);
         h.set_uid(0);
@@ -140,19 +158,29 @@ pub fn package(chart_dir: &Path, dist: &Path) -> Result<(PathBuf, String), Strin
         let _ = h.set_username("");
         let _ = h.set_groupname("");
         h.set_cksum();
-        tar.append(&h, data).map_err(|e| e.to_string())?;
+        tar.append(&h, data.as_slice()).map_err(|e| e.to_string())?;
     }
     let tar_bytes = tar.into_inner().map_err(|e| e.to_string())?;
-    let mut gz = flate2::GzBuilder::new().mtime(0).operating_system(255).write(Vec::new(), flate2::Compression::best());
+    let mut gz = flate2::GzBuilder::new().mtime(0).operating_system(255).write(Vec::new(), level);
     gz.write_all(&tar_bytes).map_err(|e| e.to_string())?;
-    let bytes = gz.finish().map_err(|e| e.to_string())?;
-    crate::crypto::store::mkdir(dist)?;
-    let out = dist.join(format!("{}-{}.tgz", meta.name, meta.version));
-    crate::crypto::store::replace(&out, &bytes, 0o644)?;
-    // A stable file mtime too: OCI pushes record it as the manifest's creation time.
-    let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(mtime);
-    let _ = std::fs::File::options().write(true).open(&out).and_then(|f| f.set_modified(when));
-    Ok((out, hex_sha256(&bytes)))
+    gz.finish().map_err(|e| e.to_string())
+}
+
+/// The regular files of a gzip'd tar, in order (path, content).
+pub fn read_tgz(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut out = vec![];
+    let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(bytes));
+    for e in ar.entries().map_err(|e| format!("not a gzip'd tar: {e}"))? {
+        let mut e = e.map_err(|e| format!("not a gzip'd tar: {e}"))?;
+        if e.header().entry_type() != tar::EntryType::Regular {
+            continue;
+        }
+        let path = e.path().map_err(|e| e.to_string())?.to_string_lossy().into_owned();
+        let mut data = vec![];
+        e.read_to_end(&mut data).map_err(|e| e.to_string())?;
+        out.push((path, data));
+    }
+    Ok(out)
 }
 
 pub fn hex_sha256(bytes: &[u8]) -> String {

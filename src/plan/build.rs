@@ -647,7 +647,7 @@ pub fn build(t: &Topology, d: &mut Diagnostics) -> Plan {
     if total > MAX_NETWORK_NODES {
         d.error(t.orgs().next().map(|o| o.span), format!("the topology expands to {total} nodes and users, more than fabchart accepts ({MAX_NETWORK_NODES})"))
             .add_help("a network this size exceeds what one chart and one cluster serve; split it into several networks");
-        return Plan { network, orgs, kafka: None, channels: vec![] };
+        return Plan { network, orgs, kafka: None, channels: vec![], chaincodes: vec![] };
     }
     for o in t.orgs() {
         let before = d.error_count();
@@ -667,5 +667,6 @@ pub fn build(t: &Topology, d: &mut Diagnostics) -> Plan {
         check_kafka_names(k, &orgs, &srcs, t, d);
     }
     let channels = channels(t, &network, &orgs, &incomplete, d);
-    Plan { network, orgs, kafka, channels }
+    let chaincodes = super::chaincode::plan(t, &network, &orgs, &channels, d);
+    Plan { network, orgs, kafka, channels, chaincodes }
 }

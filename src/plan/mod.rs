@@ -6,9 +6,11 @@
 //! byte for byte when serialised (`fabchart plan`).
 
 pub mod build;
+pub mod chaincode;
 pub mod defaults;
 pub mod names;
 pub mod orderer;
+pub mod policydsl;
 pub mod ports;
 
 use std::collections::BTreeMap;
@@ -26,6 +28,9 @@ pub struct Plan {
     /// Kafka brokers and ZooKeeper servers, when consensus is kafka.
     pub kafka: Option<KafkaPlan>,
     pub channels: Vec<ChannelPlan>,
+    /// Chaincodes run as a service (`Chaincodes`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub chaincodes: Vec<chaincode::ChaincodePlan>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -50,7 +55,7 @@ pub struct ChartPlan {
     pub description: String,
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct NodePortScheme {
     pub enabled: bool,
     pub base: u32,
@@ -60,6 +65,9 @@ pub struct NodePortScheme {
     pub orderer_base: u32,
     /// Inclusive, as kube-apiserver's `--service-node-port-range`.
     pub range: (u32, u32),
+    /// A node address apps outside the cluster reach the NodePorts on (connection profiles).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
 }
 
 impl NodePortScheme {
@@ -287,6 +295,9 @@ pub struct AnchorPeer {
 }
 
 impl Plan {
+    pub fn chaincode(&self, name: &str) -> Option<&chaincode::ChaincodePlan> {
+        self.chaincodes.iter().find(|c| c.name == name)
+    }
     pub fn org(&self, name: &str) -> Option<&OrgPlan> {
         self.orgs.iter().find(|o| o.name == name)
     }

@@ -77,6 +77,17 @@ pub fn channel_name(s: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// An image repository (no tag or digest): lower-case letters, digits, `.`, `_`, `-`, `/`,
+/// and `:` for a registry's port.
+pub fn image_repository(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/:".contains(c))
+}
+
+/// An image tag: up to 128 letters, digits, `.`, `_` and `-`, not starting with `.` or `-`.
+pub fn image_tag(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 128 && !s.starts_with(['.', '-']) && s.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+}
+
 /// Kubernetes resource quantity for a volume size, e.g. `10Gi`, `500Mi`, `1T`.
 pub fn quantity(s: &str) -> Result<(), String> {
     let num_end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());

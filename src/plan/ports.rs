@@ -34,7 +34,15 @@ pub fn scheme(s: &NodePortsSpec, d: &mut Diagnostics) -> NodePortScheme {
     let org_stride = num(&s.org_stride, def::NODEPORT_ORG_STRIDE, "OrgStride", 3);
     let orderer_base = num(&s.orderer_base, def::NODEPORT_ORDERER_BASE, "OrdererBase", 0);
     let range = s.range.as_ref().map(|r| (r.v.0 as u32, r.v.1 as u32)).unwrap_or(def::NODEPORT_RANGE);
-    NodePortScheme { enabled: s.enabled.as_ref().is_none_or(|e| e.v), base, org_stride, orderer_base, range }
+    let address = s.address.as_ref().and_then(|a| {
+        let ok = a.v.parse::<std::net::IpAddr>().is_ok() || super::names::dns_subdomain(&a.v).is_ok();
+        if !ok {
+            d.error(Some(a.span), format!("Network.NodePorts.Address `{}` is not a host name or IP address", a.v))
+                .add_help("give the name or IP of a cluster node that apps outside the cluster reach, e.g. `Address: 203.0.113.10`");
+        }
+        ok.then(|| a.v.clone())
+    });
+    NodePortScheme { enabled: s.enabled.as_ref().is_none_or(|e| e.v), base, org_stride, orderer_base, range, address }
 }
 
 struct Claim {

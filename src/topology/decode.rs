@@ -7,7 +7,7 @@ use super::*;
 use crate::diag::{Diagnostics, Span, did_you_mean};
 
 /// Keys of each section, as the reference table in README.md lists them.
-const TOP_KEYS: &[&str] = &["Network", "OrdererOrgs", "PeerOrgs", "Channels"];
+const TOP_KEYS: &[&str] = &["Network", "OrdererOrgs", "PeerOrgs", "Channels", "Chaincodes"];
 const NETWORK_KEYS: &[&str] = &[
     "Name",
     "FabricVersion",
@@ -41,7 +41,7 @@ pub const SMARTBFT_KEYS: &[&str] = &[
     "CollectTimeout",
 ];
 const CHART_KEYS: &[&str] = &["Name", "Version", "Description"];
-const NODEPORT_KEYS: &[&str] = &["Enabled", "Base", "OrgStride", "OrdererBase", "Range"];
+const NODEPORT_KEYS: &[&str] = &["Enabled", "Base", "OrgStride", "OrdererBase", "Range", "Address"];
 const KAFKA_KEYS: &[&str] = &["Brokers", "ZooKeepers"];
 const ORG_KEYS: &[&str] = &[
     "Name",
@@ -92,6 +92,8 @@ const TEMPLATE_KEYS: &[&str] = &["Count", "Start", "Hostname", "SANS", "External
 const USERS_KEYS: &[&str] = &["Count", "PublicKeyAlgorithm"];
 const CHANNEL_KEYS: &[&str] = &["Name", "Orgs", "AnchorPeers", "OrdererOrgs", "BatchTimeout", "BatchSize"];
 const IMAGE_KEYS: &[&str] = &["Repository", "Tag"];
+const CHAINCODE_KEYS: &[&str] = &["Name", "Version", "Image", "Channels", "Orgs", "EndorsementPolicy", "InitRequired", "Collections", "Port", "Replicas", "Env"];
+const COLLECTION_KEYS: &[&str] = &["Name", "Policy", "RequiredPeerCount", "MaxPeerCount", "BlockToLive", "MemberOnlyRead", "MemberOnlyWrite", "EndorsementPolicy"];
 const STORAGE_KEYS: &[&str] = &["Class", "Peer", "Orderer", "CA", "CouchDB", "Kafka", "ZooKeeper"];
 const IMAGES_KEYS: &[&str] = &["Peer", "Orderer", "CA", "Tools", "CouchDB", "Kafka", "ZooKeeper"];
 
@@ -115,6 +117,8 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     ("Template", TEMPLATE_KEYS),
     ("Users", USERS_KEYS),
     ("Channels[]", CHANNEL_KEYS),
+    ("Chaincodes[]", CHAINCODE_KEYS),
+    ("Chaincodes[].Collections[]", COLLECTION_KEYS),
 ];
 
 /// A mapping being decoded: hands out entries by key and reports the keys nobody asked for.
@@ -439,6 +443,7 @@ impl<'d> Decoder<'d> {
                 p.base = self.int(pm.get("Base"), "Network.NodePorts.Base");
                 p.org_stride = self.int(pm.get("OrgStride"), "Network.NodePorts.OrgStride");
                 p.orderer_base = self.int(pm.get("OrdererBase"), "Network.NodePorts.OrdererBase");
+                p.address = self.string(pm.get("Address"), "Network.NodePorts.Address");
                 if let Some(r) = self.string(pm.get("Range"), "Network.NodePorts.Range") {
                     p.range = parse_range(&r.v).map(|v| Sp { v, span: r.span });
                     if p.range.is_none() {
@@ -635,6 +640,80 @@ impl<'d> Decoder<'d> {
     }
 }
 
+impl<'d> Decoder<'d> {
+    fn chaincode(&mut self, n: &Node, i: usize) -> Option<ChaincodeSpec> {
+        let mut path = format!("Chaincodes[{i}]");
+        let errors_before = self.d.error_count();
+        let mut m = self.map(n, &path, CHAINCODE_KEYS)?;
+        let name = self.name(m.get("Name"), &format!("{path}.Name"));
+        if let Some(nm) = &name {
+            path = format!("{path} ({})", nm.v);
+            m.path = path.clone();
+        } else if m.key_span("Name").is_none() && !m.has_near_miss("Name") {
+            self.d.error(Some(n.span), format!("{path} has no `Name`")).add_help("name the chaincode, e.g. `Name: basic`");
+        }
+        let version = self.string(m.get("Version"), &format!("{path}.Version"));
+        if version.is_none() && m.key_span("Version").is_none() && !m.has_near_miss("Version") {
+            self.d.error(Some(n.span), format!("{path} has no `Version`")).add_help("give it a version, quoted: e.g. `Version: \"1.0\"` (the package label is <Name>_<Version>)");
+        }
+        let image = match m.get("Image") {
+            Some(img) => {
+                let ip = format!("{path}.Image");
+                self.map(img, &ip, IMAGE_KEYS).map(|mut im| {
+                    let spec = ImageSpec { repository: self.string(im.get("Repository"), &format!("{ip}.Repository")), tag: self.string(im.get("Tag"), &format!("{ip}.Tag")) };
+                    im.finish(self.d);
+                    (img.span, spec)
+                })
+            }
+            None => {
+                if !m.has_near_miss("Image") {
+                    self.d.error(Some(n.span), format!("{path} has no `Image`")).add_help("name the chaincode server image: `Image: {Repository: registry.example.com/basic, Tag: \"1.0\"}`");
+                }
+                None
+            }
+        };
+        let channels = self.strings(m.get("Channels"), &format!("{path}.Channels"));
+        if m.key_span("Channels").is_none() && !m.has_near_miss("Channels") {
+            self.d.error(Some(n.span), format!("{path} has no `Channels`")).add_help("list the channels it runs on: `Channels: [mychannel]`");
+        }
+        let orgs = m.get("Orgs").map(|o| self.strings(Some(o), &format!("{path}.Orgs")));
+        let endorsement_policy = self.string(m.get("EndorsementPolicy"), &format!("{path}.EndorsementPolicy"));
+        let init_required = self.bool(m.get("InitRequired"), &format!("{path}.InitRequired"));
+        let mut collections = vec![];
+        if let Some(list) = m.get("Collections") {
+            for (j, c) in self.seq(list, &format!("{path}.Collections")).iter().enumerate() {
+                let cp = format!("{path}.Collections[{j}]");
+                let Some(mut cm) = self.map(c, &cp, COLLECTION_KEYS) else { continue };
+                collections.push(CollectionSpec {
+                    span: c.span,
+                    name: self.name(cm.get("Name"), &format!("{cp}.Name")),
+                    policy: self.string(cm.get("Policy"), &format!("{cp}.Policy")),
+                    required_peer_count: self.int(cm.get("RequiredPeerCount"), &format!("{cp}.RequiredPeerCount")),
+                    max_peer_count: self.int(cm.get("MaxPeerCount"), &format!("{cp}.MaxPeerCount")),
+                    block_to_live: self.int(cm.get("BlockToLive"), &format!("{cp}.BlockToLive")),
+                    member_only_read: self.bool(cm.get("MemberOnlyRead"), &format!("{cp}.MemberOnlyRead")),
+                    member_only_write: self.bool(cm.get("MemberOnlyWrite"), &format!("{cp}.MemberOnlyWrite")),
+                    endorsement_policy: self.string(cm.get("EndorsementPolicy"), &format!("{cp}.EndorsementPolicy")),
+                });
+                cm.finish(self.d);
+            }
+        }
+        let port = self.int(m.get("Port"), &format!("{path}.Port"));
+        let replicas = self.int(m.get("Replicas"), &format!("{path}.Replicas"));
+        let mut env = vec![];
+        if let Some(e) = m.get("Env") {
+            let ep = format!("{path}.Env");
+            for (_, k, v) in self.entries(e, &ep).unwrap_or_default() {
+                let (Some(k), Some(v)) = (self.string(Some(k), &ep), self.scalar(Some(v), &ep)) else { continue };
+                env.push((k, v));
+            }
+        }
+        m.finish(self.d);
+        let incomplete = self.d.error_count() > errors_before;
+        Some(ChaincodeSpec { span: n.span, name, version, image, channels, orgs, endorsement_policy, init_required, collections, port, replicas, env, incomplete })
+    }
+}
+
 /// `"30000-32767"` → (30000, 32767).
 pub fn parse_range(s: &str) -> Option<(i64, i64)> {
     let (a, b) = s.split_once('-')?;
@@ -688,6 +767,20 @@ pub fn decode(root: &Node, diags: &mut Diagnostics) -> Topology {
                         .add_help("remove the lone `-`, or describe the channel under it (`- Name: mychannel`)");
                 }
                 d.channel(n, i)
+            })
+            .collect();
+    }
+    if let Some(list) = m.get("Chaincodes") {
+        t.chaincodes = d
+            .seq(list, "Chaincodes")
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| {
+                if matches!(n.value, Value::Null) {
+                    d.d.error(Some(n.span), format!("Chaincodes[{i}] is empty"))
+                        .add_help("remove the lone `-`, or describe the chaincode under it (`- Name: basic`)");
+                }
+                d.chaincode(n, i)
             })
             .collect();
     }

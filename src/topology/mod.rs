@@ -131,6 +131,8 @@ pub struct NodePortsSpec {
     pub base: Option<Sp<i64>>,
     pub org_stride: Option<Sp<i64>>,
     pub orderer_base: Option<Sp<i64>>,
+    /// A node address (name or IP) apps outside the cluster reach the NodePorts on.
+    pub address: Option<Sp<String>>,
     /// `Range: "30000-32767"`, parsed.
     pub range: Option<Sp<(i64, i64)>>,
 }
@@ -294,12 +296,47 @@ pub struct ChannelSpec {
     pub incomplete: bool,
 }
 
+/// A private data collection of a chaincode (Fabric's collection config).
+#[derive(Debug, Clone)]
+pub struct CollectionSpec {
+    pub span: Span,
+    pub name: Option<Sp<String>>,
+    pub policy: Option<Sp<String>>,
+    pub required_peer_count: Option<Sp<i64>>,
+    pub max_peer_count: Option<Sp<i64>>,
+    pub block_to_live: Option<Sp<i64>>,
+    pub member_only_read: Option<Sp<bool>>,
+    pub member_only_write: Option<Sp<bool>>,
+    pub endorsement_policy: Option<Sp<String>>,
+}
+
+/// `Chaincodes[]`: a chaincode run as a service (CCaaS) on some orgs of some channels.
+#[derive(Debug, Clone)]
+pub struct ChaincodeSpec {
+    pub span: Span,
+    pub name: Option<Sp<String>>,
+    pub version: Option<Sp<String>>,
+    pub image: Option<(Span, ImageSpec)>,
+    pub channels: Vec<Sp<String>>,
+    /// `None`: every peer org of the channels.
+    pub orgs: Option<Vec<Sp<String>>>,
+    pub endorsement_policy: Option<Sp<String>>,
+    pub init_required: Option<Sp<bool>>,
+    pub collections: Vec<CollectionSpec>,
+    pub port: Option<Sp<i64>>,
+    pub replicas: Option<Sp<i64>>,
+    pub env: Vec<(Sp<String>, Sp<String>)>,
+    /// Decoding this chaincode reported an error.
+    pub incomplete: bool,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Topology {
     pub network: NetworkSpec,
     pub orderer_orgs: Vec<OrgSpec>,
     pub peer_orgs: Vec<OrgSpec>,
     pub channels: Vec<ChannelSpec>,
+    pub chaincodes: Vec<ChaincodeSpec>,
     /// Whether the file has a `Channels` key at all (absent: the talk's default channel).
     pub channels_declared: bool,
 }

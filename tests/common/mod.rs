@@ -117,3 +117,31 @@ pub fn decode(args: &[&str]) -> serde_json::Value {
     assert!(ok, "decode.js {args:?} failed: {err}");
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("decode.js {args:?} printed no JSON ({e}): {out}"))
 }
+
+// ---- the Job scripts' toolsets (tests/jobs.rs, tests/ccjobs.rs) ------------------------
+
+/// A program on PATH (or in the usual system folders).
+pub fn find_program(name: &str) -> Option<PathBuf> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    path.split(':').chain(["/usr/bin", "/bin", "/usr/sbin", "/sbin"]).map(|d| Path::new(d).join(name)).find(|p| p.is_file())
+}
+
+/// As `find_program`, failing (never skipping) when it is missing.
+pub fn require(name: &str) -> PathBuf {
+    find_program(name).unwrap_or_else(|| panic!("`{name}` is missing: the Job script tests need it; run scripts/install-tools.sh (scripts/test.sh does)"))
+}
+
+/// A folder of symlinks (name → target).
+pub fn symlink_dir(dir: &Path, links: &[(&str, PathBuf)]) {
+    std::fs::create_dir_all(dir).unwrap();
+    for (name, target) in links {
+        std::os::unix::fs::symlink(target, dir.join(name)).unwrap_or_else(|e| panic!("symlink {name}: {e}"));
+    }
+}
+
+/// Writes an executable file (mode 0755).
+pub fn write_exec(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
