@@ -191,10 +191,15 @@ fn texts(base: &str, v: &Value) -> Result<Vec<(String, String)>, String> {
     ])
 }
 
-/// The profiles of every peer org that has peers.
+/// The profiles of every peer org that has peers, made in parallel.
 pub fn build(plan: &Plan, store_dir: &Path) -> Result<Vec<OrgConnection>, String> {
-    let mut out = vec![];
-    for org in plan.orgs.iter().filter(|o| o.kind == OrgKind::Peer && o.nodes.iter().any(|n| n.kind == NodeKind::Peer)) {
+    use rayon::prelude::*;
+    let orgs: Vec<&OrgPlan> = plan.orgs.iter().filter(|o| o.kind == OrgKind::Peer && o.nodes.iter().any(|n| n.kind == NodeKind::Peer)).collect();
+    orgs.par_iter().map(|org| org_connection(plan, org, store_dir)).collect()
+}
+
+fn org_connection(plan: &Plan, org: &OrgPlan, store_dir: &Path) -> Result<OrgConnection, String> {
+    {
         let mut files = vec![];
         let cluster = profile(plan, org, store_dir, Flavour::Cluster)?.expect("cluster addresses always exist");
         let gw = gateway(plan, org, store_dir, Flavour::Cluster)?.expect("the org has a peer");
@@ -210,9 +215,8 @@ pub fn build(plan: &Plan, store_dir: &Path) -> Result<Vec<OrgConnection>, String
             _ if !plan.network.node_ports.enabled => Some("NodePorts are off (Network.NodePorts.Enabled: false)".to_string()),
             _ => Some("no address outside the cluster is known: set Network.NodePorts.Address (a node's name or IP) or the peers' ExternalHosts".to_string()),
         };
-        out.push(OrgConnection { org: org.name.clone(), slug: org.slug.clone(), files, chart_files, identities: identities(org, store_dir)?, no_external });
+        Ok(OrgConnection { org: org.name.clone(), slug: org.slug.clone(), files, chart_files, identities: identities(org, store_dir)?, no_external })
     }
-    Ok(out)
 }
 
 /// Writes OUT/connection/<slug>/ for every org (swapped in whole) and each org's

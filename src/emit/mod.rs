@@ -246,16 +246,27 @@ pub fn emit(plan: &Plan, store_dir: &Path, out: &Path, artifacts: &crate::channe
     struct Wrapped<'a> {
         crypto: &'a values::OrgCrypto,
     }
-    let mut umbrella_crypto = BTreeMap::new();
-    for (slug, c) in &org_crypto {
-        let text = yaml(header, &Wrapped { crypto: c })?;
+    // Each org's file, and its entry of the umbrella's (a one-entry map: the umbrella's
+    // text is its entries in key order), serialised in parallel.
+    let texts: Vec<(String, String, String)> = {
+        use rayon::prelude::*;
+        org_crypto
+            .par_iter()
+            .map(|(slug, c)| {
+                let own = yaml(header, &Wrapped { crypto: c })?;
+                let entry = yaml("", &BTreeMap::from([(slug.as_str(), Wrapped { crypto: c })]))?;
+                Ok((slug.clone(), own, entry))
+            })
+            .collect::<Result<_, String>>()?
+    };
+    let mut umbrella_text = header.to_string();
+    for (slug, text, entry) in texts {
         let p = secrets_dir.join(format!("{slug}-crypto.yaml"));
         store::replace(&p, text.as_bytes(), 0o600)?;
-        org_sizes.push((slug.clone(), text));
+        org_sizes.push((slug, text));
         secrets.push(p);
-        umbrella_crypto.insert(slug.clone(), Wrapped { crypto: c });
+        umbrella_text.push_str(&entry);
     }
-    let umbrella_text = yaml(header, &umbrella_crypto)?;
     let p = secrets_dir.join(format!("{}-crypto.yaml", chart.name));
     store::replace(&p, umbrella_text.as_bytes(), 0o600)?;
     secrets.push(p);
@@ -382,9 +393,11 @@ fn swap_in(staging: &Path, dest: &Path, out: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// The first file under `dir` holding a PEM private key (the packager's detector).
+/// The first file under `dir` (in path order) holding a PEM private key (the packager's
+/// detector); the files are read in parallel.
 pub fn find_private_key(dir: &Path) -> Option<PathBuf> {
-    store::files(dir).into_iter().find(|p| std::fs::read(p).is_ok_and(|b| crate::package::holds_private_key(&b)))
+    use rayon::prelude::*;
+    store::files(dir).into_par_iter().find_first(|p| std::fs::read(p).is_ok_and(|b| crate::package::holds_private_key(&b)))
 }
 
 /// The compressed size of `data`, as deflate level 9 would make it. Level 1 runs 3 to 4
