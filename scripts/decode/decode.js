@@ -605,15 +605,44 @@ function toJSON(v, indent) {
 
 // -------------------------------------------------------------------- main --
 
-const USAGE = 'usage: node scripts/decode/decode.js [--config] FILE.block|FILE.tx\n' +
+const USAGE = 'usage: node scripts/decode/decode.js [--config] [--strict-maps] FILE.block|FILE.tx\n' +
   '       node scripts/decode/decode.js --apply BASE.block UPDATE.tx...\n' +
   '       node scripts/decode/decode.js --signatures UPDATE.tx OUTDIR\n' +
   '       node scripts/decode/decode.js --version   (loads and self-checks the bindings)';
 
-function setup() {
+function setup(strictMaps) {
   const b = loadBindings();
   hardenReader(b.jspb, b.configuration.HashingAlgorithm);
+  if (strictMaps) strictMapEntries(b.jspb);
   return new Decoder(b, buildSchema(b));
+}
+
+// --strict-maps: read map entries as Fabric 1.4's protobuf runtime (golang/protobuf of
+// 2019) does: an entry without its value field (2) gets a nil value, which Fabric's code
+// then treats as absent, so here the entry is left out of the map. google-protobuf (and
+// every current runtime) fills in the default value instead. Comparing both decodings of
+// the same bytes shows whether an old reader sees what a new one sees.
+function strictMapEntries(jspb) {
+  if (jspb.Map.deserializeBinary.fabchartStrict) return;
+  jspb.Map.deserializeBinary = function (map, reader, keyReaderFn, valueReaderFn, readCallback, defaultKey, defaultValue) {
+    let key = defaultKey;
+    let value = defaultValue;
+    let sawValue = false;
+    while (reader.nextField() && !reader.isEndGroup()) {
+      const field = reader.getFieldNumber();
+      if (field === 1) {
+        key = keyReaderFn.call(reader);
+      } else if (field === 2) {
+        sawValue = true;
+        if (readCallback) valueReaderFn.call(reader, value, readCallback);
+        else value = valueReaderFn.call(reader);
+      } else {
+        throw parseError(null, `map entry field ${field}`);
+      }
+    }
+    if (sawValue) map.set(key, value);
+  };
+  jspb.Map.deserializeBinary.fabchartStrict = true;
 }
 
 function configOf(dec, env, where) {
@@ -629,9 +658,11 @@ function main(argv) {
   if (argv[0] === '--apply') return applyMain(argv.slice(1));
   if (argv[0] === '--signatures') return signaturesMain(argv.slice(1));
   let configOnly = false;
+  let strictMaps = false;
   const files = [];
   for (const a of argv) {
     if (a === '--config') configOnly = true;
+    else if (a === '--strict-maps') strictMaps = true;
     else if (a === '-h' || a === '--help') { process.stdout.write(USAGE + '\n'); return; }
     else if (a === '--version') { process.stdout.write(`decode.js: ${setup().b.versions}\n`); return; }
     else if (a.startsWith('-') && a !== '-') throw unsupported(null, `unknown option ${a}\n${USAGE}`);
@@ -642,7 +673,7 @@ function main(argv) {
   const kind = file.endsWith('.block') ? 'block' : file.endsWith('.tx') ? 'tx' : null;
   if (!kind) throw unsupported(null, `${file}: expected a .block or .tx file\n${USAGE}`);
 
-  const dec = setup();
+  const dec = setup(strictMaps);
   let bytes;
   try { bytes = new Uint8Array(fs.readFileSync(file)); } catch (e) { throw parseError(file, e.message); }
 

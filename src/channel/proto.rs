@@ -8,6 +8,15 @@
 //!
 //! Maps are `BTreeMap`s, so encoding is deterministic (sorted keys); Fabric itself
 //! marshals maps in random order, which changes bytes but not meaning.
+//!
+//! Map entries are encoded as Go's protobuf encoder (golang/protobuf, which Fabric uses)
+//! encodes them: always with their key (field 1) and value (field 2), even when the value
+//! is an empty message (`ConfigGroup{}`, `ConfigValue{}`, `Capability{}`) or empty bytes.
+//! prost's derived encoder leaves a default value out; both are valid protobuf, but
+//! Fabric 1.4's runtime reads a missing value as a nil pointer (its orderer then panics on
+//! a channel creation tx, or refuses an update's read set). So the messages with maps,
+//! `ConfigUpdate`, `ConfigGroup` and `Capabilities`, implement `prost::Message` by hand
+//! (`go_map`); `MESSAGE_MAPS` lists every map field, for the encoding tests.
 
 use std::collections::BTreeMap;
 
@@ -154,30 +163,153 @@ pub struct ConfigUpdateEnvelope {
     pub signatures: Vec<ConfigSignature>,
 }
 
-#[derive(Clone, PartialEq, prost::Message)]
+/// common.ConfigUpdate (`prost::Message` by hand: its map, see the module doc).
+#[derive(Clone, PartialEq, Debug, Default)]
 pub struct ConfigUpdate {
-    #[prost(string, tag = "1")]
+    /// 1
     pub channel_id: String,
-    #[prost(message, optional, tag = "2")]
+    /// 2
     pub read_set: Option<ConfigGroup>,
-    #[prost(message, optional, tag = "3")]
+    /// 3
     pub write_set: Option<ConfigGroup>,
-    #[prost(btree_map = "string, bytes", tag = "5")]
+    /// 5, map<string, bytes>
     pub isolated_data: BTreeMap<String, Vec<u8>>,
 }
 
-#[derive(Clone, PartialEq, prost::Message)]
+/// common.ConfigGroup (`prost::Message` by hand: its maps, see the module doc).
+#[derive(Clone, PartialEq, Debug, Default)]
 pub struct ConfigGroup {
-    #[prost(uint64, tag = "1")]
+    /// 1
     pub version: u64,
-    #[prost(btree_map = "string, message", tag = "2")]
+    /// 2, map<string, ConfigGroup>
     pub groups: BTreeMap<String, ConfigGroup>,
-    #[prost(btree_map = "string, message", tag = "3")]
+    /// 3, map<string, ConfigValue>
     pub values: BTreeMap<String, ConfigValue>,
-    #[prost(btree_map = "string, message", tag = "4")]
+    /// 4, map<string, ConfigPolicy>
     pub policies: BTreeMap<String, ConfigPolicy>,
-    #[prost(string, tag = "5")]
+    /// 5
     pub mod_policy: String,
+}
+
+/// Every map field of the messages fabchart writes: (message, field number, value type).
+pub const MESSAGE_MAPS: &[(&str, u32, &str)] = &[
+    ("common.ConfigUpdate", 5, "bytes"),
+    ("common.ConfigGroup", 2, "common.ConfigGroup"),
+    ("common.ConfigGroup", 3, "common.ConfigValue"),
+    ("common.ConfigGroup", 4, "common.ConfigPolicy"),
+    ("common.Capabilities", 1, "common.Capability"),
+];
+
+/// Map fields encoded as Go encodes them: every entry with its key and its value, even a
+/// default one.
+mod go_map {
+    use std::collections::BTreeMap;
+
+    use prost::bytes::BufMut;
+    use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint, key_len, string};
+
+    fn entry_len<V>(k: &str, v: &V, val_len: &impl Fn(u32, &V) -> usize) -> usize {
+        string::encoded_len(1, &k.to_string()) + val_len(2, v)
+    }
+
+    pub fn encode<V>(tag: u32, map: &BTreeMap<String, V>, val_encode: impl Fn(u32, &V, &mut dyn BufMut), val_len: impl Fn(u32, &V) -> usize, buf: &mut impl BufMut) {
+        for (k, v) in map {
+            encode_key(tag, WireType::LengthDelimited, buf);
+            encode_varint(entry_len(k, v, &val_len) as u64, buf);
+            string::encode(1, k, buf);
+            val_encode(2, v, buf);
+        }
+    }
+
+    pub fn encoded_len<V>(tag: u32, map: &BTreeMap<String, V>, val_len: impl Fn(u32, &V) -> usize) -> usize {
+        map.iter()
+            .map(|(k, v)| {
+                let len = entry_len(k, v, &val_len);
+                key_len(tag) + encoded_len_varint(len as u64) + len
+            })
+            .sum()
+    }
+}
+
+fn message_val<M: prost::Message>(tag: u32, v: &M, mut buf: &mut dyn prost::bytes::BufMut) {
+    prost::encoding::message::encode(tag, v, &mut buf)
+}
+
+fn bytes_val(tag: u32, v: &Vec<u8>, mut buf: &mut dyn prost::bytes::BufMut) {
+    prost::encoding::bytes::encode(tag, v, &mut buf)
+}
+
+impl prost::Message for ConfigUpdate {
+    fn encode_raw(&self, buf: &mut impl prost::bytes::BufMut) {
+        use prost::encoding::*;
+        if !self.channel_id.is_empty() {
+            string::encode(1, &self.channel_id, buf);
+        }
+        if let Some(g) = &self.read_set {
+            message::encode(2, g, buf);
+        }
+        if let Some(g) = &self.write_set {
+            message::encode(3, g, buf);
+        }
+        go_map::encode(5, &self.isolated_data, bytes_val, bytes::encoded_len, buf);
+    }
+    fn merge_field(&mut self, tag: u32, wire_type: prost::encoding::WireType, buf: &mut impl prost::bytes::Buf, ctx: prost::encoding::DecodeContext) -> Result<(), prost::DecodeError> {
+        use prost::encoding::*;
+        match tag {
+            1 => string::merge(wire_type, &mut self.channel_id, buf, ctx),
+            2 => message::merge(wire_type, self.read_set.get_or_insert_with(Default::default), buf, ctx),
+            3 => message::merge(wire_type, self.write_set.get_or_insert_with(Default::default), buf, ctx),
+            5 => btree_map::merge(string::merge, bytes::merge, &mut self.isolated_data, buf, ctx),
+            _ => skip_field(wire_type, tag, buf, ctx),
+        }
+    }
+    fn encoded_len(&self) -> usize {
+        use prost::encoding::*;
+        (if self.channel_id.is_empty() { 0 } else { string::encoded_len(1, &self.channel_id) })
+            + self.read_set.as_ref().map_or(0, |g| message::encoded_len(2, g))
+            + self.write_set.as_ref().map_or(0, |g| message::encoded_len(3, g))
+            + go_map::encoded_len(5, &self.isolated_data, bytes::encoded_len)
+    }
+    fn clear(&mut self) {
+        *self = ConfigUpdate::default();
+    }
+}
+
+impl prost::Message for ConfigGroup {
+    fn encode_raw(&self, buf: &mut impl prost::bytes::BufMut) {
+        use prost::encoding::*;
+        if self.version != 0 {
+            uint64::encode(1, &self.version, buf);
+        }
+        go_map::encode(2, &self.groups, message_val, message::encoded_len, buf);
+        go_map::encode(3, &self.values, message_val, message::encoded_len, buf);
+        go_map::encode(4, &self.policies, message_val, message::encoded_len, buf);
+        if !self.mod_policy.is_empty() {
+            string::encode(5, &self.mod_policy, buf);
+        }
+    }
+    fn merge_field(&mut self, tag: u32, wire_type: prost::encoding::WireType, buf: &mut impl prost::bytes::Buf, ctx: prost::encoding::DecodeContext) -> Result<(), prost::DecodeError> {
+        use prost::encoding::*;
+        match tag {
+            1 => uint64::merge(wire_type, &mut self.version, buf, ctx),
+            2 => btree_map::merge(string::merge, message::merge, &mut self.groups, buf, ctx),
+            3 => btree_map::merge(string::merge, message::merge, &mut self.values, buf, ctx),
+            4 => btree_map::merge(string::merge, message::merge, &mut self.policies, buf, ctx),
+            5 => string::merge(wire_type, &mut self.mod_policy, buf, ctx),
+            _ => skip_field(wire_type, tag, buf, ctx),
+        }
+    }
+    fn encoded_len(&self) -> usize {
+        use prost::encoding::*;
+        (if self.version == 0 { 0 } else { uint64::encoded_len(1, &self.version) })
+            + go_map::encoded_len(2, &self.groups, message::encoded_len)
+            + go_map::encoded_len(3, &self.values, message::encoded_len)
+            + go_map::encoded_len(4, &self.policies, message::encoded_len)
+            + (if self.mod_policy.is_empty() { 0 } else { string::encoded_len(5, &self.mod_policy) })
+    }
+    fn clear(&mut self) {
+        *self = ConfigGroup::default();
+    }
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -410,10 +542,30 @@ pub struct Consortium {
     pub name: String,
 }
 
-#[derive(Clone, PartialEq, prost::Message)]
+/// common.Capabilities (`prost::Message` by hand: its map, see the module doc).
+#[derive(Clone, PartialEq, Debug, Default)]
 pub struct Capabilities {
-    #[prost(btree_map = "string, message", tag = "1")]
+    /// 1, map<string, Capability>
     pub capabilities: BTreeMap<String, Capability>,
+}
+
+impl prost::Message for Capabilities {
+    fn encode_raw(&self, buf: &mut impl prost::bytes::BufMut) {
+        go_map::encode(1, &self.capabilities, message_val, prost::encoding::message::encoded_len, buf);
+    }
+    fn merge_field(&mut self, tag: u32, wire_type: prost::encoding::WireType, buf: &mut impl prost::bytes::Buf, ctx: prost::encoding::DecodeContext) -> Result<(), prost::DecodeError> {
+        use prost::encoding::*;
+        match tag {
+            1 => btree_map::merge(string::merge, message::merge, &mut self.capabilities, buf, ctx),
+            _ => skip_field(wire_type, tag, buf, ctx),
+        }
+    }
+    fn encoded_len(&self) -> usize {
+        go_map::encoded_len(1, &self.capabilities, prost::encoding::message::encoded_len)
+    }
+    fn clear(&mut self) {
+        *self = Capabilities::default();
+    }
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
