@@ -76,16 +76,19 @@ Call with (dict "ctx" $ "name" "wait-for-ca" "address" "ca.org1.svc.cluster.loca
 {{- end -}}
 {{- end }}
 
-{{/* Probes on the operations endpoint's /healthz. Call with (dict "ctx" $ "port" "operations"). */}}
+{{/* Probes on the operations endpoint's /healthz, or with "tcp" true a TCP connect to
+"port" (a Fabric 1.4 peer's /healthz includes a Docker check no Kubernetes pod can pass).
+Call with (dict "ctx" $ "port" "operations" ["tcp" true]). */}}
 {{- define "org.probes" -}}
 {{- if .ctx.Values.probes.enabled }}
+{{- $check := ternary (printf "tcpSocket: {port: %s}" .port) (printf "httpGet: {path: /healthz, port: %s}" .port) (.tcp | default false) }}
 readinessProbe:
-  httpGet: {path: /healthz, port: {{ .port }}}
+  {{ $check }}
   initialDelaySeconds: {{ .ctx.Values.probes.initialDelaySeconds }}
   periodSeconds: {{ .ctx.Values.probes.periodSeconds }}
   failureThreshold: {{ .ctx.Values.probes.failureThreshold }}
 livenessProbe:
-  httpGet: {path: /healthz, port: {{ .port }}}
+  {{ $check }}
   initialDelaySeconds: {{ .ctx.Values.probes.initialDelaySeconds }}
   periodSeconds: {{ .ctx.Values.probes.periodSeconds }}
   failureThreshold: {{ .ctx.Values.probes.failureThreshold }}
@@ -126,4 +129,59 @@ spec:
       {{- end }}
     {{- end }}
 {{- end }}
+{{- end }}
+
+{{/*
+A container's env: the chart's entries, each replaced in place by an entry of the same name
+in "extra" (the user's extraEnv.<component>), then the other extra entries in their order
+(a name given twice: the last wins). Every name appears once, so Kubernetes never sees a
+duplicate (which the API server only warns about, and `apply` may merge either way).
+Call with (dict "base" <the chart's env as YAML list text> "extra" <list of {name, value |
+valueFrom}>). Renders list items at indent 0.
+*/}}
+{{- define "org.env" -}}
+{{- $byName := dict -}}
+{{- $names := list -}}
+{{- range $e := .base | fromYamlArray -}}
+{{- if not (hasKey $byName $e.name) }}{{ $names = append $names $e.name }}{{ end -}}
+{{- $_ := set $byName $e.name $e -}}
+{{- end -}}
+{{- range $e := .extra | default list -}}
+{{- if not $e.name }}{{ fail (printf "an extraEnv entry has no name: %s" (toJson $e)) }}{{ end -}}
+{{- if not (hasKey $byName $e.name) }}{{ $names = append $names $e.name }}{{ end -}}
+{{- $_ := set $byName $e.name $e -}}
+{{- end -}}
+{{- $out := list -}}
+{{- range $n := $names }}{{ $out = append $out (index $byName $n) }}{{ end -}}
+{{- toYaml $out -}}
+{{- end }}
+
+{{/*
+The init container of a Fabric 2.5/3.1 peer that writes the core.yaml it runs with: the
+image's own (${FABRIC_CFG_PATH:-/etc/hyperledger/fabric}/core.yaml) with `vm.endpoint`
+emptied, into the emptyDir fabric-config (the peer's FABRIC_CFG_PATH). A peer with a
+vm.endpoint registers a Docker health checker, and no Kubernetes node has a Docker socket
+for it: /healthz would answer 503 forever. Fails when the image's core.yaml has no
+vm.endpoint (an unknown layout: better no peer than a wrong one). POSIX sh and awk.
+Call with the root context; renders one list item at indent 0.
+*/}}
+{{- define "org.coreYaml" -}}
+- name: core-yaml
+  image: {{ include "org.image" (dict "ctx" . "component" "peer") }}
+  imagePullPolicy: {{ .Values.imagePullPolicy }}
+  command:
+    - /bin/sh
+    - -c
+    - |
+      set -eu
+      src="${FABRIC_CFG_PATH:-/etc/hyperledger/fabric}/core.yaml"
+      awk '
+        /^[^ \t#]/ { top = $0 }
+        top ~ /^vm:/ && /^[ \t]+endpoint:/ && !done { sub(/endpoint:.*/, "endpoint: \"\""); done = 1 }
+        { print }
+        END { if (!done) exit 3 }
+      ' "$src" >/etc/hyperledger/fabric-config/core.yaml || { echo "$src has no vm.endpoint: cannot write the peer's core.yaml"; exit 1; }
+      echo "core.yaml: $src with vm.endpoint emptied (no Docker health check; chaincode runs as a service)"
+  volumeMounts:
+    - {name: fabric-config, mountPath: /etc/hyperledger/fabric-config}
 {{- end }}
