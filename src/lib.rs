@@ -13,6 +13,7 @@ pub mod diag;
 pub mod emit;
 pub mod examples;
 pub mod multi;
+pub mod overview;
 pub mod package;
 pub mod plan;
 pub mod report;

@@ -35,6 +35,22 @@ enum Bump {
     Auto,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum CertsFormat {
+    /// A table by expiry; exit 3 when any is due
+    Text,
+    /// Prometheus text exposition format (node_exporter textfile collector); exit 0
+    Prometheus,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ReportFormat {
+    /// One self-contained HTML page
+    Html,
+    /// The network diagram alone, as a standalone SVG
+    Svg,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Write an example topology to start from
@@ -150,11 +166,54 @@ enum Command {
     /// STORE is a build's output directory or a crypto store (any cryptogen tree). Exit
     /// status 3 when a certificate is expired or expires within --within days, so the
     /// command can run from monitoring.
+    ///
+    /// --format prometheus prints Prometheus' text exposition format for node_exporter's
+    /// textfile collector: the gauge fabchart_certificate_expiry_timestamp_seconds (the
+    /// notAfter time in Unix seconds) per certificate, labelled as the org charts' recording
+    /// rules are: namespace and org (the org's namespace and slug, when STORE is a build's
+    /// OUT; otherwise no namespace, and org is the org's folder in the store), path,
+    /// common_name, kind (ca, tls, enrollment), renewable (by `fabchart renew`), and ca;
+    /// and fabchart_certificates, their number. It exits 0 even when certificates are due
+    /// (alert in Prometheus instead, e.g. on
+    /// `fabchart_certificate_expiry_timestamp_seconds - time() < 30 * 86400`), so a cron job
+    /// keeps its file fresh; it exits 1 only when the store cannot be read. Write to a
+    /// temporary file and rename it into the collector's directory.
     Certs {
         store: PathBuf,
-        /// Flag certificates expiring within this many days
+        /// Flag certificates expiring within this many days (text format)
         #[arg(long, default_value_t = 30)]
         within: i64,
+        #[arg(long, value_enum, default_value = "text")]
+        format: CertsFormat,
+    },
+    /// Write a self-contained HTML report of a build: diagram, NodePorts, certificates, sizes
+    ///
+    /// OUT is a build's output directory (`fabchart build TOPOLOGY -o OUT`). The page shows
+    /// the network as a diagram (a box per org namespace with its CA, peers, orderers,
+    /// CouchDB, Kafka/ZooKeeper and chaincode servers; channels as lanes linking their
+    /// member orgs), the NodePort table with any conflict (a NodePort used twice or outside
+    /// the range), every certificate on a time axis to its expiry with those due (expired or
+    /// within --within days) highlighted, the estimated release sizes of the umbrella and
+    /// each org against Helm's 1 MiB limit, and the chart's CHANGELOG.md. It is one file
+    /// that needs no network (inline CSS and SVG, no external link) and holds no private
+    /// key. --format svg writes only the diagram, as a standalone SVG file.
+    Report {
+        /// A build's output directory (fabchart build TOPOLOGY -o OUT)
+        out: PathBuf,
+        /// The file to write (default report.html, or report.svg with --format svg)
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "html")]
+        format: ReportFormat,
+        /// Highlight certificates expired or expiring within this many days
+        #[arg(long, default_value_t = 30)]
+        within: i64,
+        /// The crypto store, when the build was given --crypto-dir (default OUT/crypto-config)
+        #[arg(long)]
+        crypto_dir: Option<PathBuf>,
+        /// The time the report is made for, RFC 3339 (default: now); for reproducible output
+        #[arg(long, hide = true)]
+        now: Option<String>,
     },
     /// Re-issue expiring or chosen leaf certificates from the same CA keys
     ///
@@ -410,9 +469,14 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Certs { store, within } => {
+        Command::Certs { store, within, format } => {
+            let orgs = fabchart::overview::metrics::orgs_of(&store);
             let dir = if store.join("crypto-config").is_dir() { store.join("crypto-config") } else { store };
             let list = fabchart::crypto::certs::list(&dir)?;
+            if format == CertsFormat::Prometheus {
+                out(&fabchart::overview::metrics::prometheus(&list, orgs.as_ref()));
+                return Ok(ExitCode::SUCCESS);
+            }
             let now = time::OffsetDateTime::now_utc();
             out(&fabchart::crypto::certs::render(&list, now, within));
             let due = list.iter().filter(|c| fabchart::crypto::certs::due(c, now, within)).count();
@@ -420,6 +484,21 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
                 err(&format!("{due} of {} certificates are expired or expire within {within} days; renew them with `fabchart renew`\n", list.len()));
                 return Ok(ExitCode::from(3));
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report { out: out_dir, output, format, within, crypto_dir, now } => {
+            let now = match now {
+                Some(t) => fabchart::overview::parse_now(&t)?,
+                None => time::OffsetDateTime::now_utc(),
+            };
+            let overview = fabchart::overview::load(&out_dir, crypto_dir.as_deref())?;
+            let (text, default) = match format {
+                ReportFormat::Html => (fabchart::overview::page::html(&overview, now, within), "report.html"),
+                ReportFormat::Svg => (fabchart::overview::diagram::svg(&overview, true), "report.svg"),
+            };
+            let path = output.unwrap_or_else(|| PathBuf::from(default));
+            write_new(&path, text.as_bytes(), true)?;
+            out(&format!("wrote {}\n", path.display()));
             Ok(ExitCode::SUCCESS)
         }
         Command::Renew { topology, out: out_dir, crypto_dir, within, cert, rekey } => {
