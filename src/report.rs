@@ -5,8 +5,9 @@ use serde::Serialize;
 
 use crate::plan::Plan;
 
-/// One published port, as `fabchart ports` prints it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+/// One published port, as `fabchart ports` prints it (and the umbrella's
+/// `fabchart.nodePorts` holds it, which `report` reads back).
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct PortRow {
     /// The org's Name.
     pub org: String,

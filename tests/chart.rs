@@ -19,12 +19,7 @@ struct Built {
 }
 
 fn build(example: &str) -> Built {
-    let out = tmp(example);
-    let topo = format!("values-examples/{example}.yaml");
-    let o = fabchart(&["build", &topo, "-o", out.to_str().unwrap()]);
-    assert!(o.status.success(), "build {example}: {}", stderr(&o));
-    let c = fabchart::compile_file(&repo().join(&topo)).unwrap();
-    let plan = c.plan.unwrap();
+    let (out, plan) = build_example(example);
     let chart = out.join(&plan.network.chart.name);
     Built { out, chart, plan }
 }

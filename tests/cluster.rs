@@ -61,11 +61,7 @@ fn rendered() -> &'static [Rendered] {
         EXAMPLES
             .iter()
             .map(|&example| {
-                let out = tmp(example);
-                let topo = format!("values-examples/{example}.yaml");
-                let o = fabchart(&["build", &topo, "-o", out.to_str().unwrap()]);
-                assert!(o.status.success(), "build {example}: {}", stderr(&o));
-                let plan = fabchart::compile_file(&repo().join(&topo)).unwrap().plan.unwrap();
+                let (out, plan) = build_example(example);
                 let chart = out.join(&plan.network.chart.name);
                 let crypto = out.join(format!("secrets/{}-crypto.yaml", plan.network.chart.name));
                 let objects = render(&out, &chart, &[&crypto]);

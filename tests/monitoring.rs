@@ -57,11 +57,7 @@ fn monitoring_values(plan: &fabchart::plan::Plan) -> String {
 }
 
 fn build(example: &'static str) -> Rendered {
-    let out = tmp(example);
-    let topo = format!("values-examples/{example}.yaml");
-    let o = fabchart(&["build", &topo, "-o", out.to_str().unwrap()]);
-    assert!(o.status.success(), "build {example}: {}", stderr(&o));
-    let plan = fabchart::compile_file(&repo().join(&topo)).unwrap().plan.unwrap();
+    let (out, plan) = build_example(example);
     let chart = out.join(&plan.network.chart.name);
     let crypto = out.join(format!("secrets/{}-crypto.yaml", plan.network.chart.name));
     let mon = out.join("monitoring-values.yaml");
@@ -380,16 +376,21 @@ fn promtool_unit_tests() {
     let soonest = renewable.iter().map(|c| c.3).min().unwrap();
     assert!(renewable.iter().all(|c| c.3 == soonest), "one build issues every leaf with the same NotAfter");
 
+    // The recorded series of one of Org1's renewable certificates, in promtool's notation.
+    let series_of = |path: &str, cn: &str, kind: &str| {
+        format!(
+            "fabchart_certificate_expiry_timestamp_seconds{{namespace=\"{}\", org=\"{}\", path=\"{path}\", common_name=\"{cn}\", kind=\"{kind}\", renewable=\"true\"}}",
+            org1.namespace, org1.slug
+        )
+    };
+
     // 1. The recording rules give each certificate's NotAfter as the series promtool reads.
     let samples: String = renewable
         .iter()
-        .map(|(path, _, _, not_after)| {
+        .map(|(path, cn, kind, not_after)| {
             format!(
-                "      - expr: 'fabchart_certificate_expiry_timestamp_seconds{{path=\"{path}\"}}'\n        eval_time: 0s\n        exp_samples:\n          - labels: 'fabchart_certificate_expiry_timestamp_seconds{{namespace=\"{ns}\", org=\"{slug}\", path=\"{path}\", common_name=\"{cn}\", kind=\"{kind}\", renewable=\"true\"}}'\n            value: {not_after}\n",
-                ns = org1.namespace,
-                slug = org1.slug,
-                cn = renewable.iter().find(|c| &c.0 == path).unwrap().1,
-                kind = renewable.iter().find(|c| &c.0 == path).unwrap().2,
+                "      - expr: 'fabchart_certificate_expiry_timestamp_seconds{{path=\"{path}\"}}'\n        eval_time: 0s\n        exp_samples:\n          - labels: '{}'\n            value: {not_after}\n",
+                series_of(path, cn, kind)
             )
         })
         .collect();
@@ -419,13 +420,7 @@ fn promtool_unit_tests() {
     let renew_command = "fabchart renew TOPOLOGY -o OUT";
     let series: String = renewable
         .iter()
-        .map(|(path, cn, kind, _)| {
-            format!(
-                "      - series: 'fabchart_certificate_expiry_timestamp_seconds{{namespace=\"{ns}\", org=\"{slug}\", path=\"{path}\", common_name=\"{cn}\", kind=\"{kind}\", renewable=\"true\"}}'\n        values: '3456000x12'\n",
-                ns = org1.namespace,
-                slug = org1.slug,
-            )
-        })
+        .map(|(path, cn, kind, _)| format!("      - series: '{}'\n        values: '3456000x12'\n", series_of(path, cn, kind)))
         .collect();
     let exp: String = renewable
         .iter()

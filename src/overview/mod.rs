@@ -159,6 +159,11 @@ fn str_at<'a>(v: &'a Value, path: &str) -> &'a str {
     v.pointer(path).and_then(Value::as_str).unwrap_or("")
 }
 
+/// The items of the array at `key` (none when it is missing or not an array).
+fn items<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+    v.get(key).and_then(Value::as_array).into_iter().flatten()
+}
+
 fn strings(v: &Value) -> Vec<String> {
     v.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect()
 }
@@ -176,18 +181,7 @@ struct Values {
 #[derive(Deserialize)]
 struct FabchartValues {
     #[serde(rename = "nodePorts", default)]
-    node_ports: Vec<Row>,
-}
-
-#[derive(Deserialize)]
-struct Row {
-    org: String,
-    node: String,
-    namespace: String,
-    service: String,
-    port: u16,
-    #[serde(rename = "nodePort")]
-    node_port: Option<u16>,
+    node_ports: Vec<PortRow>,
 }
 
 /// Reads everything the report shows from OUT (and the crypto store, default
@@ -233,42 +227,26 @@ pub fn load(out: &Path, crypto_dir: Option<&Path>) -> Result<Overview, String> {
             msp_id: str_at(o, "/mspId").to_string(),
             namespace: str_at(o, "/namespace").to_string(),
             ca: str_at(o, "/ca/server/hostname").to_string(),
-            nodes: o
-                .get("nodes")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
+            nodes: items(o, "nodes")
                 .map(|n| Node { hostname: str_at(n, "/hostname").to_string(), couchdb: n.get("couchdb").and_then(Value::as_bool).unwrap_or(false) })
                 .collect(),
         })
         .collect();
     let kafka = plan.get("kafka").filter(|k| !k.is_null()).map(|k| {
-        let hosts = |key: &str| k.get(key).and_then(Value::as_array).into_iter().flatten().map(|e| str_at(e, "/hostname").to_string()).collect();
+        let hosts = |key: &str| items(k, key).map(|e| str_at(e, "/hostname").to_string()).collect();
         Kafka { namespace: str_at(k, "/namespace").to_string(), brokers: hosts("brokers"), zookeepers: hosts("zookeepers") }
     });
-    let channels = plan
-        .get("channels")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    let channels = items(&plan, "channels")
         .map(|c| Channel { name: str_at(c, "/name").to_string(), orgs: strings(&c["orgs"]), orderer_orgs: strings(&c["ordererOrgs"]) })
         .collect();
-    let chaincodes = plan
-        .get("chaincodes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    let chaincodes = items(&plan, "chaincodes")
         .map(|c| Chaincode {
             name: str_at(c, "/name").to_string(),
             version: str_at(c, "/version").to_string(),
-            channels: c
-                .get("channels")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
+            channels: items(c, "channels")
                 .map(|ch| (str_at(ch, "/name").to_string(), strings(&ch["orgs"]), str_at(ch, "/committer").to_string()))
                 .collect(),
-            servers: c.get("servers").and_then(Value::as_array).into_iter().flatten().map(|s| (str_at(s, "/org").to_string(), str_at(s, "/hostname").to_string())).collect(),
+            servers: items(c, "servers").map(|s| (str_at(s, "/org").to_string(), str_at(s, "/hostname").to_string())).collect(),
             port: c.get("port").and_then(Value::as_u64).unwrap_or(0),
         })
         .collect();
@@ -281,12 +259,7 @@ pub fn load(out: &Path, crypto_dir: Option<&Path>) -> Result<Overview, String> {
     let text = std::fs::read_to_string(&values_path).map_err(|e| format!("cannot read {}: {e}", values_path.display()))?;
     let values: Values = yaml_serde::from_str(&text)
         .map_err(|e| format!("{}: no NodePort table (fabchart.nodePorts): {e}; rebuild with `fabchart build TOPOLOGY -o {}`", values_path.display(), out.display()))?;
-    let ports = values
-        .fabchart
-        .node_ports
-        .into_iter()
-        .map(|r| PortRow { org: r.org, node: r.node, namespace: r.namespace, service: r.service, port: r.port, node_port: r.node_port })
-        .collect();
+    let ports = values.fabchart.node_ports;
 
     let store = crypto_dir.map(Path::to_path_buf).unwrap_or_else(|| out.join("crypto-config"));
     if !store.is_dir() {

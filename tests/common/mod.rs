@@ -62,6 +62,17 @@ pub fn tmp(name: &str) -> PathBuf {
     d
 }
 
+/// `fabchart build values-examples/<example>.yaml` into a fresh scratch folder (failing the
+/// test when it fails): the folder and the example's plan.
+pub fn build_example(example: &str) -> (PathBuf, fabchart::plan::Plan) {
+    let out = tmp(example);
+    let topo = format!("values-examples/{example}.yaml");
+    let o = fabchart(&["build", &topo, "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "build {example}: {}", stderr(&o));
+    let plan = fabchart::compile_file(&repo().join(&topo)).unwrap().plan.unwrap();
+    (out, plan)
+}
+
 /// Runs a command: (success, stdout, stderr).
 pub fn run(cmd: &mut Command) -> (bool, String, String) {
     let o = cmd.output().unwrap();
